@@ -1,0 +1,111 @@
+"""``custlab run / sample / validate / list``.
+
+User errors (:class:`~custlab.errors.CustlabError`) are printed as one clear message with exit
+code 2; the traceback goes to the log only. A run with a failed notebook exits 1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import CustlabError
+
+
+def _cmd_run(args) -> int:
+    from . import runner, sample
+
+    if not args.files and not config.SAMPLE_DB.exists():
+        print(f"Generating the sample database {config.SAMPLE_DB} (first run) ...", file=sys.stderr)
+        sample.generate(config.SAMPLE_DIR)
+    result = runner.run(args.files, only=args.only, jobs=args.jobs, timeout=args.timeout, out=args.out)
+    print(result.summary())
+    print(result.folder / "index.html")
+    if result.ok:
+        print(f"latest: {Path(args.out or config.REPORTS_DIR) / 'latest' / 'index.html'}")
+    return 0 if result.ok else 1
+
+
+def _cmd_sample(args) -> int:
+    from . import sample
+
+    out = Path(args.out) if args.out else config.SAMPLE_DIR
+    db = out / "crm.duckdb"
+    if args.if_missing and db.exists():
+        print(f"{db} exists; not regenerated.")
+        return 0
+    truth = sample.generate(out, customers=args.customers, seed=args.seed)
+    print(f"wrote {db} and {out / 'truth.json'}: {truth['counts']}")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from . import runner, sources
+
+    notebooks = runner.discover(only=args.only)
+    validated = runner.validate(notebooks, args.files)
+    first = next(iter(validated.values()))
+    report = sources.validate_source(first.source, first.columns)
+    print(f"parameters of {len(validated)} notebooks are valid.")
+    for table, rows in report.items():
+        print(f"  {table}: {rows:,} rows, schema ok")
+    return 0
+
+
+def _cmd_list(args) -> int:
+    from . import runner
+
+    runs = runner.list_runs(Path(args.out) if args.out else config.REPORTS_DIR)
+    if not runs:
+        print("no runs yet: `custlab run` makes one.")
+    for m in runs:
+        ok = sum(1 for n in m["notebooks"].values() if n["status"] == "ok")
+        print(f"{m['run_id']}  {m['status']:<10} {m['started']}  {ok}/{len(m['notebooks'])} notebooks ok")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="custlab", description="Customer-research notebooks and reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="validate parameters, run notebooks, write a report folder")
+    p.add_argument("files", nargs="*", help="parameter files layered over params/ (later wins)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks at once (default: cores)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds one notebook may run")
+    p.add_argument("--out", default=None, help="reports folder (default: reports/)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("sample", help="generate the sample CRM database with planted truth")
+    p.add_argument("--customers", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--out", default=None, help="folder (default: data/sample/)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("validate", help="check parameters and the source without running notebooks")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--only", nargs="+", metavar="NAME")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("list", help="list runs with their status")
+    p.add_argument("--out", default=None)
+    p.set_defaults(func=_cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except CustlabError as exc:
+        logging.getLogger("custlab").debug("user error", exc_info=True)
+        print(f"custlab: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""Project paths and parameters.
+
+Paths come from the package location, never the current directory. Parameters are layered
+(``params/base.yaml``, then ``params/<notebook>.yaml``, then files given by the user, later wins)
+and validated against one dataclass per notebook before anything runs: an unknown key or a
+wrong type is a :class:`~custlab.errors.ParamsError` naming the file, the key and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import ParamsError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PARAMS_DIR = PROJECT_ROOT / "params"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = PROJECT_ROOT / "data"
+SAMPLE_DIR = DATA_DIR / "sample"
+SAMPLE_DB = SAMPLE_DIR / "crm.duckdb"
+CACHE_DIR = DATA_DIR / "processed" / "cache"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+
+
+def resolve_path(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
+    """Return ``path`` made absolute against ``base`` (the project root by default)."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+# --------------------------------------------------------------------------- dataclasses
+@dataclass(frozen=True)
+class SourceParams:
+    """Where the customer database lives."""
+
+    kind: Literal["duckdb", "sqlite", "sql", "csv", "excel", "parquet"] = "duckdb"
+    path: str | None = "data/sample/crm.duckdb"  # a file or folder, relative to the project root
+    url: str | None = None  # SQLAlchemy URL for kind "sql"
+    encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030
+    tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}
+    bad_value_tolerance: float = 0.0  # share of unparseable dates/numbers accepted as missing
+
+
+@dataclass(frozen=True)
+class PrivacyParams:
+    """What is personal data and how leadership reports hide it."""
+
+    mask_in_leadership: bool = True
+    extra_columns: list[str] = field(default_factory=list)  # more personal-data columns
+    salt: str = "custlab"  # pseudonymization salt; change it per organisation
+
+
+@dataclass(frozen=True)
+class BaseParams:
+    """Parameters every notebook shares (params/base.yaml)."""
+
+    language: Literal["en", "zh"] = "en"
+    as_of: str | None = None  # analysis date YYYY-MM-DD; None = the day after the latest order
+    source: SourceParams = field(default_factory=SourceParams)
+    columns: dict[str, str] | str = field(default_factory=dict)  # source column -> canonical, or a YAML in params/
+    privacy: PrivacyParams = field(default_factory=PrivacyParams)
+    output_dir: str | None = None  # where a notebook writes follow-up files; the runner sets it
+
+
+@dataclass(frozen=True)
+class DataQualityParams(BaseParams):
+    """Parameters of 00_data_quality (cleaning rules and thresholds)."""
+
+    cleaning: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeyAccountsParams(BaseParams):
+    """Parameters of 10_key_accounts (RFM, index, tiers, tags, churn)."""
+
+    key_accounts: dict[str, Any] = field(default_factory=dict)
+
+
+NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
+    "00_data_quality": DataQualityParams,
+    "10_key_accounts": KeyAccountsParams,
+}
+
+
+# --------------------------------------------------------------------------- loading
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one parameter file; a missing file or bad YAML is a ParamsError saying which."""
+    if not path.exists():
+        raise ParamsError(f"Parameter file {path} does not exist: check the path (relative paths are taken from {PROJECT_ROOT}).")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"Parameter file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"Parameter file {path} must hold a mapping of keys to values, not {type(data).__name__}.")
+    return data
+
+
+def _merge(into: dict, new: dict, origin: dict, file: str, prefix: str = "") -> None:
+    """Deep-merge ``new`` into ``into`` (later wins) and remember which file set each key."""
+    for key, value in new.items():
+        dotted = f"{prefix}{key}"
+        origin[dotted] = file
+        if isinstance(value, dict) and isinstance(into.get(key), dict) and key not in ("tables", "columns"):
+            _merge(into[key], value, origin, file, dotted + ".")
+        else:
+            into[key] = value
+
+
+def layered_params(notebook: str, files: list[str | Path] = (), overrides: dict | None = None,
+                   params_dir: Path = PARAMS_DIR) -> tuple[dict[str, Any], dict[str, str]]:
+    """Layer base.yaml, <notebook>.yaml, ``files`` and ``overrides``; return values and origins.
+
+    In base.yaml and the user's files, a top-level key named after a notebook holds keys for that
+    notebook only, so one file can carry settings for several notebooks.
+    """
+    merged: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    layers: list[tuple[str, dict]] = []
+    base = params_dir / "base.yaml"
+    if base.exists():
+        layers.append((str(base), read_yaml(base)))
+    own = params_dir / f"{notebook}.yaml"
+    if own.exists():
+        layers.append((str(own), read_yaml(own)))
+    for f in files:
+        p = resolve_path(f)
+        layers.append((str(p), read_yaml(p)))
+    if overrides:
+        layers.append(("overrides", dict(overrides)))
+    known_notebooks = set(NOTEBOOK_PARAMS) | {notebook}
+    for name, data in layers:
+        section = data.pop(notebook, None) if notebook in data else None
+        for other in known_notebooks - {notebook}:
+            data.pop(other, None)
+        _merge(merged, data, origin, name)
+        if section is not None:
+            if not isinstance(section, dict):
+                raise ParamsError(f"In {name}, the section '{notebook}' must be a mapping of keys to values.")
+            _merge(merged, section, origin, name)
+    return merged, origin
+
+
+def params_class(notebook: str) -> type[BaseParams]:
+    """The dataclass that validates ``notebook``'s parameters (BaseParams if it has none of its own)."""
+    return NOTEBOOK_PARAMS.get(notebook, BaseParams)
+
+
+def load_params(notebook: str, files: list[str | Path] = (), overrides: dict | None = None,
+                params_dir: Path = PARAMS_DIR) -> BaseParams:
+    """Layer and validate the parameters of ``notebook``.
+
+    Parameters
+    ----------
+    notebook : str
+        Notebook name without extension, e.g. ``"10_key_accounts"``.
+    files : list of path
+        Extra YAML files layered over the defaults, later wins.
+    overrides : dict, optional
+        Keys that win over every file (what Papermill or a test injects).
+
+    Returns
+    -------
+    BaseParams
+        The notebook's frozen parameter dataclass.
+
+    Examples
+    --------
+    >>> p = load_params("10_key_accounts", overrides={"language": "zh"})
+    >>> p.language
+    'zh'
+    """
+    values, origin = layered_params(notebook, files, overrides, params_dir)
+    params = build(params_class(notebook), values, origin)
+    check_source(params, origin)
+    return params
+
+
+def check_source(params: BaseParams, origin: dict[str, str] | None = None) -> None:
+    """Fail early when the source file or folder named in the parameters does not exist."""
+    src = params.source
+    where = (origin or {}).get("source.path", (origin or {}).get("source", "params"))
+    if src.kind == "sql":
+        if not src.url:
+            raise ParamsError(f"In {where}, source.kind is 'sql' but source.url is empty: give a SQLAlchemy URL such as postgresql+psycopg://user@host/db.")
+        return
+    if not src.path:
+        raise ParamsError(f"In {where}, source.path is empty: name the {src.kind} file or folder.")
+    path = resolve_path(src.path)
+    if path.exists():
+        return
+    if path == SAMPLE_DB:
+        raise ParamsError(f"The sample database {path} does not exist yet: run `custlab sample` (or `make demo`) to generate it.")
+    raise ParamsError(f"In {where}, source.path {path} does not exist: fix the path (relative paths start at {PROJECT_ROOT}).")
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " or ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if dataclasses.is_dataclass(tp):
+        return "a mapping with keys " + ", ".join(f.name for f in dataclasses.fields(tp))
+    if origin is not None:
+        return f"{origin.__name__}"
+    return "null" if tp is type(None) else tp.__name__
+
+
+def _coerce(tp: Any, value: Any, key: str, origin: dict[str, str]) -> Any:
+    """Check ``value`` against the annotation ``tp``; return it (dataclasses built)."""
+    where = origin.get(key) or origin.get(key.split(".")[0], "params")
+    problem = ParamsError(f"In {where}, key '{key}' is {value!r} ({type(value).__name__}); allowed: {_type_name(tp)}.")
+    org = typing.get_origin(tp)
+    if tp is Any:
+        return value
+    if org is Literal:
+        if value not in typing.get_args(tp):
+            raise problem
+        return value
+    if org in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            try:
+                return _coerce(arg, value, key, origin)
+            except ParamsError:
+                continue
+        raise problem
+    if tp is type(None):
+        if value is not None:
+            raise problem
+        return None
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise problem
+        return build(tp, value, origin, prefix=key + ".")
+    if org is list:
+        if not isinstance(value, (list, tuple)):
+            raise problem
+        (inner,) = typing.get_args(tp) or (Any,)
+        return [_coerce(inner, v, f"{key}[{i}]", origin) for i, v in enumerate(value)]
+    if org is dict:
+        if not isinstance(value, dict):
+            raise problem
+        _, inner = typing.get_args(tp) or (str, Any)
+        return {k: _coerce(inner, v, f"{key}.{k}", origin) for k, v in value.items()}
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise problem
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise problem
+        return value
+    if tp is str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key.endswith("as_of"):
+            return str(value)
+        if hasattr(value, "isoformat") and not isinstance(value, str):  # YAML dates
+            return value.isoformat()
+    if not isinstance(value, tp):
+        raise problem
+    return value
+
+
+def build(cls: type, values: dict[str, Any], origin: dict[str, str] | None = None, prefix: str = ""):
+    """Build dataclass ``cls`` from ``values``; unknown keys and wrong types are ParamsErrors."""
+    origin = origin or {}
+    hints = typing.get_type_hints(cls)
+    allowed = [f.name for f in dataclasses.fields(cls)]
+    unknown = [k for k in values if k not in allowed]
+    if unknown:
+        key = prefix + unknown[0]
+        where = origin.get(key) or origin.get(prefix.rstrip("."), "params")
+        raise ParamsError(
+            f"In {where}, key '{key}' is unknown; allowed keys{' under ' + prefix.rstrip('.') if prefix else ''}: "
+            f"{', '.join(allowed)}. Check the spelling, or move notebook-specific keys under a section named after the notebook.")
+    kwargs = {name: _coerce(hints[name], values[name], prefix + name, origin) for name in allowed if name in values}
+    return cls(**kwargs)
+
+
+def to_dict(params: BaseParams) -> dict[str, Any]:
+    """Parameters as plain JSON-serializable data (for the manifest)."""
+    return dataclasses.asdict(params)

@@ -1,0 +1,47 @@
+"""One chart look for every notebook, with a font that renders Chinese on a fresh machine.
+
+The CJK font (Noto Sans CJK SC) comes from the ``mplfonts`` package on PyPI, so ``make``
+installs it with the rest of the environment; nothing is installed by hand.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib import font_manager
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+PALETTE = "deep"
+
+
+def cjk_font_path() -> Path:
+    """Path of the bundled Noto Sans CJK SC font file."""
+    path = Path(str(resources.files("mplfonts") / "fonts" / CJK_FONT_FILE))
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: reinstall the environment with `make venv` (mplfonts ships it).")
+    return path
+
+
+def cjk_font_name() -> str:
+    """Register the CJK font with Matplotlib and return its family name."""
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def use_theme(context: str = "notebook") -> str:
+    """Apply the custlab seaborn theme with the CJK font; return the font family used."""
+    family = cjk_font_name()
+    sns.set_theme(context=context, style="whitegrid", palette=PALETTE,
+                  font=family, rc={"axes.unicode_minus": False, "figure.dpi": 100,
+                                   "savefig.dpi": 100, "figure.figsize": (8, 4.5)})
+    matplotlib.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
+    return family
+
+
+def new_figure(width: float = 8, height: float = 4.5):
+    """A figure and axes in the house style."""
+    return plt.subplots(figsize=(width, height))

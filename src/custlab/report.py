@@ -1,0 +1,183 @@
+"""Inside notebooks: record key numbers and show tables. Outside: export HTML and write files.
+
+``record`` stores a key number as a display output with the MIME type :data:`METRIC_MIME`, so
+the runner, the index page and the tests read it back from the executed notebook (no scrapbook).
+``show`` displays a table together with a masked copy that the leadership export uses.
+Running the notebooks lives in :mod:`custlab.runner`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+
+from . import privacy
+
+METRIC_MIME = "application/vnd.custlab.metric+json"
+LEADERSHIP_MIME = "application/vnd.custlab.leadership+html"
+
+#: metrics recorded in this process (what ``record`` saw outside a kernel, e.g. in tests)
+RECORDED: dict[str, Any] = {}
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars to plain Python; refuse what JSON cannot hold."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    json.dumps(value)  # raises TypeError with the offending type
+    return value
+
+
+def record(name: str, value: Any) -> Any:
+    """Record a key number of this notebook run; return ``value`` unchanged.
+
+    Parameters
+    ----------
+    name : str
+        Metric name, e.g. ``"key_accounts"``.
+    value : JSON-serializable
+        Number, string, list or mapping (numpy scalars are converted).
+
+    Examples
+    --------
+    >>> record("customers", 5000)
+    5000
+    """
+    plain = _jsonable(value)
+    RECORDED[name] = plain
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return value
+    if get_ipython() is not None:
+        display({METRIC_MIME: {"name": name, "value": plain}, "text/plain": f"{name} = {plain!r}"}, raw=True)
+    return value
+
+
+def read_metrics(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Key numbers recorded in an executed notebook (later records of a name win)."""
+    metrics: dict[str, Any] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if METRIC_MIME in data:
+                item = data[METRIC_MIME]
+                metrics[item["name"]] = item["value"]
+    return metrics
+
+
+def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] = ()) -> None:
+    """Display ``df`` for analysts, with a masked copy that leadership reports show instead."""
+    from IPython.display import display
+
+    head = df.head(max_rows)
+    masked = privacy.mask(head, extra_personal)
+    display({"text/html": head.to_html(), "text/plain": head.to_string(),
+             LEADERSHIP_MIME: masked.to_html()}, raw=True)
+
+
+def say(text: str) -> None:
+    """Display one generated sentence of finding as Markdown."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+# --------------------------------------------------------------------------- files
+def atomic_write(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    return atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def atomic_symlink(target: str | Path, link: str | Path) -> None:
+    """Point ``link`` at ``target`` atomically (a new link renamed over the old one)."""
+    link = Path(link)
+    tmp = link.with_name(f".{link.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+# --------------------------------------------------------------------------- HTML export
+def _for_audience(nb: nbformat.NotebookNode, leadership: bool) -> nbformat.NotebookNode:
+    """A copy of ``nb`` prepared for one audience: metrics hidden; for leadership, masked."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in nb.cells:
+        if leadership and cell.cell_type == "markdown":
+            cell.source = privacy.scrub_text(cell.source)
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if data is not None and METRIC_MIME in data:
+                continue
+            if data is not None and LEADERSHIP_MIME in data:
+                masked = data.pop(LEADERSHIP_MIME)
+                if leadership:
+                    data["text/html"] = masked
+                    data.pop("text/plain", None)
+            if leadership:
+                _scrub_output(out)
+            kept.append(out)
+        if "outputs" in cell:
+            cell.outputs = kept
+    return nb
+
+
+def _scrub_output(out: nbformat.NotebookNode) -> None:
+    if "text" in out:
+        out["text"] = privacy.scrub_text(out["text"])
+    for mime in ("text/html", "text/plain", "text/markdown"):
+        if mime in out.get("data", {}):
+            value = out["data"][mime]
+            out["data"][mime] = privacy.scrub_text("".join(value) if isinstance(value, list) else value)
+    if "traceback" in out:
+        out["traceback"] = [privacy.scrub_text(line) for line in out["traceback"]]
+    if "evalue" in out:
+        out["evalue"] = privacy.scrub_text(out["evalue"])
+
+
+def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None = None) -> str:
+    """Render ``nb`` as one self-contained HTML page (images embedded, no code for leadership)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", embed_images=True,
+                            exclude_input=leadership, exclude_input_prompt=leadership,
+                            exclude_output_prompt=leadership)
+    prepared = _for_audience(nb, leadership)
+    if title:
+        prepared.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(prepared)
+    return body

@@ -1,0 +1,435 @@
+"""Run notebooks with Papermill and publish a run folder.
+
+:func:`run` validates every notebook's parameters before any starts, prepares the shared
+clean-data cache once, executes notebooks in parallel worker processes (each with a deadline,
+so a hung or dead kernel never hangs the run), and writes atomically into ``reports/<run-id>/``:
+the executed notebook, analyst and leadership HTML, ``manifest.json``, ``index.html`` and
+``run.log``. ``reports/latest`` moves only when every notebook succeeded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import multiprocessing as mp
+import os
+import platform
+import queue as queue_mod
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import config, i18n
+from .errors import CustlabError, ParamsError
+from .report import atomic_symlink, atomic_write, atomic_write_json, export_html, read_metrics
+
+log = logging.getLogger("custlab.runner")
+
+#: packages whose versions go into every manifest
+TRACKED_PACKAGES = ("custlab", "pandas", "numpy", "scikit-learn", "statsmodels", "factor-analyzer",
+                    "duckdb", "papermill", "nbconvert", "matplotlib", "seaborn", "scipy", "pyarrow")
+KILL_GRACE_SECONDS = 20
+
+
+@dataclass
+class NotebookOutcome:
+    """What happened to one notebook in a run."""
+
+    notebook: str
+    status: str = "pending"  # ok | failed | timeout
+    seconds: float = 0.0
+    failing_cell: int | None = None
+    error: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run`."""
+
+    run_id: str
+    folder: Path
+    outcomes: list[NotebookOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status == "ok" for o in self.outcomes)
+
+    def summary(self) -> str:
+        rows = [f"{'notebook':<28}{'status':<9}{'seconds':>9}  failing cell"]
+        for o in self.outcomes:
+            cell = "" if o.failing_cell is None else f"{o.failing_cell}: {o.error or ''}"
+            if o.failing_cell is None and o.error:
+                cell = o.error
+            rows.append(f"{o.notebook:<28}{o.status:<9}{o.seconds:>9.1f}  {cell[:120]}")
+        return "\n".join(rows)
+
+
+def discover(notebooks_dir: Path = config.NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
+    """Notebooks to run, in name order; ``only`` filters by name (with or without .ipynb)."""
+    found = sorted(p for p in notebooks_dir.glob("*.ipynb") if not p.name.startswith("."))
+    if only:
+        wanted = {o.removesuffix(".ipynb") for o in only}
+        unknown = wanted - {p.stem for p in found}
+        if unknown:
+            raise ParamsError(f"--only names {sorted(unknown)}, which are not in {notebooks_dir}; "
+                              f"available: {', '.join(p.stem for p in found)}.")
+        found = [p for p in found if p.stem in wanted]
+    return found
+
+
+def validate(notebooks: list[Path], files: list[str | Path] = (), params_dir: Path = config.PARAMS_DIR
+             ) -> dict[str, config.BaseParams]:
+    """Validate the parameters of every notebook; raise one ParamsError listing all problems."""
+    problems, validated = [], {}
+    for nb in notebooks:
+        try:
+            validated[nb.stem] = config.load_params(nb.stem, files, params_dir=params_dir)
+        except ParamsError as exc:
+            problems.append(f"{nb.stem}: {exc}")
+        nb_json = nbformat.read(nb, as_version=4)
+        if not any("parameters" in c.metadata.get("tags", []) for c in nb_json.cells):
+            problems.append(f"{nb.stem}: {nb} has no cell tagged 'parameters'; tag the cell that "
+                            "holds the defaults (View > Property Inspector > Cell tags).")
+    if problems:
+        raise ParamsError("Nothing was run; fix these parameter problems first:\n  " + "\n  ".join(problems))
+    return validated
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now()
+    return now.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def git_state(root: Path = config.PROJECT_ROOT) -> dict[str, Any]:
+    """The git commit of the code and whether the tree had uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                    capture_output=True, text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def package_versions() -> dict[str, str | None]:
+    versions = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    versions["python"] = platform.python_version()
+    return versions
+
+
+# --------------------------------------------------------------------------- worker process
+def _execute(task: dict[str, Any], events) -> None:
+    """Run one notebook in this worker process and export it; report through ``events``."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    name, folder = task["notebook"], Path(task["folder"])
+    partial = folder / f".{name}.ipynb.partial"
+    started = time.monotonic()
+    result = {"notebook": name, "status": "ok", "failing_cell": None, "error": None}
+    n_cells = len(nbformat.read(task["input"], as_version=4).cells) + 1  # + injected parameters
+
+    def on_cell_start(cell, cell_index):
+        events.put(("cell", name, cell_index, n_cells, time.monotonic() - started))
+
+    try:
+        pm.execute_notebook(task["input"], str(partial), parameters=task["parameters"],
+                            progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
+                            cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start)
+    except PapermillExecutionError as exc:
+        result.update(status="failed", failing_cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # dead kernel, cell timeout: reported, never raised
+        kind = type(exc).__name__
+        status = "timeout" if "Timeout" in kind else "failed"
+        result.update(status=status, error=f"{kind}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else kind}")
+    result["seconds"] = round(time.monotonic() - started, 2)
+    publish_notebook(partial, folder, name, task["language"], result)
+    events.put(("done", name, result))
+
+
+def publish_notebook(partial: Path, folder: Path, name: str, language: str, result: dict) -> None:
+    """Write the executed notebook and both HTML files of one notebook; add its metrics."""
+    if not partial.exists():
+        result.setdefault("metrics", {})
+        return
+    nb = nbformat.read(partial, as_version=4)
+    if result["status"] != "ok" and not _has_error_banner(nb):
+        banner = (f'<span style="color:red; font-size:1.4em">{i18n.t("failed", language)}: '
+                  f"{html.escape(result['error'] or '')}</span>")
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
+    result["metrics"] = read_metrics(nb)
+    atomic_write(folder / f"{name}.ipynb", nbformat.writes(nb))
+    atomic_write(folder / f"{name}.html", export_html(nb, leadership=False, title=name))
+    atomic_write(folder / f"{name}.leadership.html", export_html(nb, leadership=True, title=name))
+    partial.unlink(missing_ok=True)
+
+
+def _has_error_banner(nb) -> bool:
+    return any(c.cell_type == "markdown" and "papermill-error-cell" in str(c.metadata.get("tags", []))
+               for c in nb.cells)
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a worker and its kernel (psutil finds the children)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        procs = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+# --------------------------------------------------------------------------- the run
+def run(files: list[str | Path] = (), only: list[str] | None = None, jobs: int | None = None,
+        timeout: float | None = None, out: str | Path | None = None,
+        notebooks_dir: Path = config.NOTEBOOKS_DIR, params_dir: Path = config.PARAMS_DIR,
+        prepare: bool = True, progress=None) -> RunResult:
+    """Validate, prepare the cache, execute notebooks and publish the run folder.
+
+    Parameters
+    ----------
+    files : list of path
+        Extra parameter files layered over params/base.yaml and params/<notebook>.yaml.
+    only : list of str, optional
+        Run only these notebooks.
+    jobs : int, optional
+        Notebooks run at once; default the number of cores.
+    timeout : float, optional
+        Seconds one notebook may run before it is stopped and reported as timed out.
+    out : path, optional
+        Reports folder; default ``reports/`` in the project.
+
+    Returns
+    -------
+    RunResult
+        Per-notebook outcomes; ``.ok`` is False when any notebook failed.
+    """
+    notebooks = discover(notebooks_dir, only)
+    if not notebooks:
+        raise ParamsError(f"No notebooks found in {notebooks_dir}.")
+    validated = validate(notebooks, files, params_dir)
+    reports = Path(out) if out else config.REPORTS_DIR
+    run_id = new_run_id()
+    folder = reports / run_id
+    folder.mkdir(parents=True)
+    handler = logging.FileHandler(folder / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    progress = progress or _print_progress
+    try:
+        return _run(notebooks, validated, files, jobs or os.cpu_count() or 1, timeout, reports, folder,
+                    run_id, prepare, progress)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, prepare, progress) -> RunResult:
+    started = dt.datetime.now()
+    t0 = time.monotonic()
+    first = validated[notebooks[0].stem]
+    language = first.language
+    log.info("run %s: %d notebooks, jobs=%d, timeout=%s", run_id, len(notebooks), jobs, timeout)
+    manifest: dict[str, Any] = {
+        "run_id": run_id, "status": "running", "started": started.isoformat(timespec="seconds"),
+        "finished": None, "param_files": [str(config.resolve_path(f)) for f in files],
+        "jobs": jobs, "timeout": timeout, "git": git_state(), "packages": package_versions(),
+        "inputs": {}, "notebooks": {},
+    }
+    atomic_write_json(folder / "manifest.json", manifest)
+    if prepare:
+        from . import sources
+
+        manifest["inputs"] = sources.fingerprint(first.source)
+        _prepare_cache(validated)
+    prepared = time.monotonic()
+    outcomes = {nb.stem: NotebookOutcome(nb.stem, params=config.to_dict(validated[nb.stem])) for nb in notebooks}
+    tasks = [{"notebook": nb.stem, "input": str(nb), "folder": str(folder), "timeout": timeout,
+              "language": validated[nb.stem].language,
+              "parameters": {"param_files": [str(config.resolve_path(f)) for f in files],
+                             "overrides": {"output_dir": str(folder / nb.stem)}}}
+             for nb in notebooks]
+    _execute_all(tasks, outcomes, jobs, timeout, folder, progress)
+    executed = time.monotonic()
+    manifest["notebooks"] = {name: {k: v for k, v in vars(o).items() if k != "notebook"} for name, o in outcomes.items()}
+    result = RunResult(run_id, folder, list(outcomes.values()))
+    manifest.update(status="ok" if result.ok else "failed",
+                    finished=dt.datetime.now().isoformat(timespec="seconds"),
+                    timings={"prepare": round(prepared - t0, 2), "notebooks": round(executed - prepared, 2),
+                             "notebook_seconds": round(sum(o.seconds for o in result.outcomes), 2)})
+    atomic_write(folder / "index.html", render_run_index(manifest, language))
+    manifest["timings"]["total"] = round(time.monotonic() - t0, 2)
+    atomic_write_json(folder / "manifest.json", manifest)
+    if result.ok:
+        atomic_symlink(run_id, reports / "latest")
+    atomic_write(reports / "index.html", render_runs_index(reports, language))
+    log.info("run %s finished: %s\n%s", run_id, manifest["status"], result.summary())
+    return result
+
+
+def _prepare_cache(validated: dict[str, config.BaseParams]) -> None:
+    """Compute the shared clean tables once, before notebooks start (they then hit the cache)."""
+    try:
+        from . import cleaning
+    except ImportError:  # cleaning not installed in this build
+        return
+    for name, params in validated.items():
+        if hasattr(params, "cleaning"):
+            cleaning.cached_clean(params)
+            return
+    from .config import load_params
+
+    cleaning.cached_clean(load_params("00_data_quality"))
+
+
+def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
+    ctx = mp.get_context("spawn")
+    events = ctx.Queue()
+    waiting = list(tasks)
+    running: dict[str, tuple[Any, float]] = {}
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            task = waiting.pop(0)
+            proc = ctx.Process(target=_execute, args=(task, events), name=f"custlab-{task['notebook']}")
+            proc.start()
+            running[task["notebook"]] = (proc, time.monotonic())
+            log.info("started %s", task["notebook"])
+            progress("start", task["notebook"])
+        try:
+            event = events.get(timeout=0.5)
+        except queue_mod.Empty:
+            event = None
+        if event and event[0] == "cell":
+            _, name, index, total, elapsed = event
+            progress("cell", name, index=index, total=total, elapsed=elapsed)
+        elif event and event[0] == "done":
+            _, name, payload = event
+            proc, _ = running.pop(name)
+            proc.join(timeout=30)
+            o = outcomes[name]
+            o.status, o.seconds = payload["status"], payload["seconds"]
+            o.failing_cell, o.error, o.metrics = payload["failing_cell"], payload["error"], payload.get("metrics", {})
+            log.info("%s: %s in %.1fs %s", name, o.status, o.seconds, o.error or "")
+            progress("done", name, outcome=o)
+        for name, (proc, began) in list(running.items()):
+            overdue = timeout is not None and time.monotonic() - began > timeout + KILL_GRACE_SECONDS
+            if overdue or (not proc.is_alive() and proc.exitcode not in (None, 0)):
+                _kill_tree(proc.pid)
+                proc.join(timeout=10)
+                running.pop(name)
+                o = outcomes[name]
+                o.seconds = round(time.monotonic() - began, 2)
+                o.status = "timeout" if overdue else "failed"
+                o.error = (f"stopped after {timeout:.0f}s (--timeout)" if overdue
+                           else f"worker process died with exit code {proc.exitcode}")
+                result = {"status": o.status, "error": o.error, "failing_cell": None}
+                publish_notebook(folder / f".{name}.ipynb.partial", folder, name, "en", result)
+                o.metrics = result.get("metrics", {})
+                log.error("%s: %s", name, o.error)
+                progress("done", name, outcome=o)
+
+
+def _print_progress(kind: str, name: str, **info) -> None:
+    if kind == "start":
+        print(f"▶ {name}", file=sys.stderr, flush=True)
+    elif kind == "cell" and sys.stderr.isatty():
+        print(f"\r  {name}: cell {info['index'] + 1}/{info['total']}  {info['elapsed']:6.1f}s",
+              end="", file=sys.stderr, flush=True)
+    elif kind == "done":
+        o = info["outcome"]
+        end = "\n" if sys.stderr.isatty() else ""
+        print(f"{end}{'✔' if o.status == 'ok' else '✘'} {name}: {o.status} in {o.seconds:.1f}s"
+              + (f" — cell {o.failing_cell}: {o.error}" if o.failing_cell is not None else f" — {o.error}" if o.error else ""),
+              file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- index pages
+_STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
+          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
+          ".ok{color:#1a7f37}.failed,.timeout,.running{color:#cf222e}</style>")
+
+
+def _page(title: str, body: str, language: str) -> str:
+    lang = "zh-CN" if language == "zh" else "en"
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"{_STYLE}</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+
+
+def _metrics_html(metrics: dict[str, Any]) -> str:
+    return "<br>".join(f"{html.escape(str(k))}: {html.escape(json.dumps(v, ensure_ascii=False))[:200]}"
+                       for k, v in metrics.items())
+
+
+def render_run_index(manifest: dict[str, Any], language: str = "en") -> str:
+    """The index page of one run: status, key numbers and links per notebook."""
+    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
+    nbs = manifest["notebooks"]
+    ok = sum(1 for n in nbs.values() if n["status"] == "ok")
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td class='{n['status']}'>{t(n['status'])}</td><td>{n['seconds']:.1f}</td>"
+        f"<td>{'' if n['failing_cell'] is None else n['failing_cell']} {html.escape(n['error'] or '')}</td>"
+        f"<td>{_metrics_html(n['metrics'])}</td>"
+        f"<td><a href='{name}.leadership.html'>{t('leadership_report')}</a> · <a href='{name}.html'>{t('analyst_report')}</a></td></tr>"
+        for name, n in nbs.items())
+    git = manifest.get("git", {})
+    body = (f"<p>{t('notebooks_ok', ok=ok, total=len(nbs))} · {t('started')}: {manifest['started']} · "
+            f"{t('finished')}: {manifest['finished']} · {t('git_commit')}: {html.escape(str(git.get('commit'))[:10])}"
+            f"{' (dirty)' if git.get('dirty') else ''}</p>"
+            f"<table><tr><th>{t('notebook')}</th><th>{t('status')}</th><th>{t('seconds')}</th><th>{t('failing_cell')}</th>"
+            f"<th>{t('key_numbers')}</th><th></th></tr>{rows}</table>")
+    return _page(f"{i18n.t('run', language)} {manifest['run_id']}", body, language)
+
+
+def list_runs(reports: Path = config.REPORTS_DIR) -> list[dict[str, Any]]:
+    """Manifests of every run in ``reports``, newest first; a run without an end is 'incomplete'."""
+    runs = []
+    for manifest_path in reports.glob("*/manifest.json"):
+        if manifest_path.parent.is_symlink():
+            continue
+        try:
+            m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if m.get("status") == "running":
+            m["status"] = "incomplete"
+        runs.append(m)
+    return sorted(runs, key=lambda m: m["run_id"], reverse=True)
+
+
+def render_runs_index(reports: Path, language: str = "en") -> str:
+    """``reports/index.html``: every run, newest first."""
+    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
+    rows = "".join(
+        f"<tr><td><a href='{m['run_id']}/index.html'>{m['run_id']}</a></td><td class='{m['status']}'>{html.escape(m['status'])}</td>"
+        f"<td>{m['started']}</td><td>{sum(1 for n in m['notebooks'].values() if n['status'] == 'ok')}/{len(m['notebooks'])}</td></tr>"
+        for m in list_runs(reports))
+    latest = f"<p><a href='latest/index.html'>{t('latest_run')}</a></p>" if (reports / "latest").exists() else ""
+    body = (f"{latest}<table><tr><th>{t('run')}</th><th>{t('status')}</th><th>{t('started')}</th>"
+            f"<th>{t('notebook')}</th></tr>{rows}</table>")
+    return _page(i18n.t("runs", language), body, language)
+
+
+__all__ = ["run", "validate", "discover", "RunResult", "NotebookOutcome", "list_runs", "CustlabError"]
