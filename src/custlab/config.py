@@ -69,17 +69,34 @@ class BaseParams:
 
 
 @dataclass(frozen=True)
-class DataQualityParams(BaseParams):
-    """Parameters of 00_data_quality (cleaning rules and thresholds)."""
+class CleaningSettings:
+    """Cleaning rules and thresholds (params/00_data_quality.yaml, key ``cleaning``)."""
 
-    cleaning: dict[str, Any] = field(default_factory=dict)
+    future_date_tolerance_days: int = 0
+
+
+@dataclass(frozen=True)
+class DataQualityParams(BaseParams):
+    """Parameters of 00_data_quality."""
+
+    cleaning: CleaningSettings = field(default_factory=CleaningSettings)
+
+
+@dataclass(frozen=True)
+class KeyAccountSettings:
+    """RFM, tier and churn settings (params/10_key_accounts.yaml, key ``key_accounts``)."""
+
+    rfm_bins: int = 5
+    tier_shares: list[float] = field(default_factory=lambda: [0.2, 0.3])
+    churn_horizon_days: int = 90
+    p_alive_watch: float = 0.5
 
 
 @dataclass(frozen=True)
 class KeyAccountsParams(BaseParams):
-    """Parameters of 10_key_accounts (RFM, index, tiers, tags, churn)."""
+    """Parameters of 10_key_accounts."""
 
-    key_accounts: dict[str, Any] = field(default_factory=dict)
+    key_accounts: KeyAccountSettings = field(default_factory=KeyAccountSettings)
 
 
 NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {

@@ -27,10 +27,29 @@ STRINGS: dict[str, dict[str, str]] = {
     "notebooks_ok": {"en": "{ok} of {total} notebooks succeeded", "zh": "{total} 个报告中 {ok} 个成功"},
     "latest_run": {"en": "Latest complete run", "zh": "最近一次完整运行"},
     "git_commit": {"en": "Code version", "zh": "代码版本"},
+    # charts
+    "share_customers": {"en": "Share of customers (%)", "zh": "客户占比（%）"},
+    "share_value": {"en": "Share of revenue (%)", "zh": "收入占比（%）"},
+    "pareto_title": {"en": "Pareto curve of revenue", "zh": "收入帕累托曲线"},
+    "missing_title": {"en": "Missing values per column (%)", "zh": "各字段缺失率（%）"},
     # data quality
-    "dq_title": {"en": "Data quality of the customer database", "zh": "客户数据库数据质量报告"},
+    "dq_rows": {"en": "The database holds {customers:,} customer records and {orders:,} orders across {tables} tables.",
+                "zh": "数据库共 {tables} 张表，含 {customers:,} 条客户记录、{orders:,} 条订单。"},
+    "dq_missing": {"en": "The most incomplete customer field is {column} ({share:.1%} missing).",
+                   "zh": "缺失最多的客户字段是 {column}（缺失 {share:.1%}）。"},
+    "dq_impossible": {"en": "{negative:,} orders have negative amounts, {future:,} are dated after {as_of}, and {zero:,} customers report zero employees.",
+                      "zh": "{negative:,} 条订单金额为负，{future:,} 条订单日期晚于 {as_of}，{zero:,} 个客户员工人数为 0。"},
+    "dq_credit": {"en": "{invalid:,} of {present:,} unified social credit codes fail the GB 32100 check character.",
+                  "zh": "{present:,} 个统一社会信用代码中有 {invalid:,} 个校验位不正确。"},
     # key accounts
-    "ka_title": {"en": "Key accounts", "zh": "大客户分析"},
+    "ka_rfm": {"en": "{customers:,} customers bought on or before {as_of}; the largest RFM segment is {segment} ({share:.0%}).",
+               "zh": "截至 {as_of} 共 {customers:,} 个客户有购买；最大的 RFM 客群是{segment}（{share:.0%}）。"},
+    "ka_pareto": {"en": "The top {top:.0%} of customers ({n:,} key accounts) bring {share:.1%} of revenue.",
+                  "zh": "前 {top:.0%} 的客户（{n:,} 个大客户）贡献了 {share:.1%} 的收入。"},
+    "ka_churn": {"en": "{n:,} high-value customers are at risk (falling orders and interactions, or P(alive) below {cut:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
+                 "zh": "{n:,} 个高价值客户存在流失风险（订单与互动下滑，或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
+    "ka_bgnbd": {"en": "BG/NBD model: customers are expected to place {expected:,.0f} repeat orders in the next {days} days.",
+                 "zh": "BG/NBD 模型：预计未来 {days} 天客户将复购 {expected:,.0f} 次。"},
 }
 
 

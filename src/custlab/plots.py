@@ -45,3 +45,32 @@ def use_theme(context: str = "notebook") -> str:
 def new_figure(width: float = 8, height: float = 4.5):
     """A figure and axes in the house style."""
     return plt.subplots(figsize=(width, height))
+
+
+def pareto_curve(tiers, language: str = "en"):
+    """Cumulative share of value against share of customers, with the 80/20 guides."""
+    from .i18n import t
+
+    fig, ax = new_figure(6, 4.5)
+    ax.plot(tiers["customer_share"] * 100, tiers["value_share"] * 100, lw=2)
+    ax.plot([0, 100], [0, 100], ls=":", color="grey")
+    ax.axvline(20, ls="--", color="grey", lw=1)
+    ax.set_xlabel(t("share_customers", language))
+    ax.set_ylabel(t("share_value", language))
+    ax.set_title(t("pareto_title", language))
+    return fig
+
+
+def missing_heatmap(tables: dict, language: str = "en"):
+    """Share of missing values per column (rows: tables, columns: fields)."""
+    import pandas as pd
+
+    from .i18n import t
+
+    shares = pd.DataFrame({name: df.isna().mean() for name, df in tables.items()}).T
+    fig, ax = new_figure(10, 0.6 * len(shares) + 2)
+    sns.heatmap(shares * 100, ax=ax, cmap="Reds", vmin=0, vmax=max(10, float(shares.max().max() * 100)),
+                annot=True, fmt=".0f", cbar_kws={"label": "%"}, linewidths=0.5)
+    ax.set_title(t("missing_title", language))
+    ax.set_xlabel("")
+    return fig

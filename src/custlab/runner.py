@@ -32,6 +32,7 @@ from .errors import CustlabError, ParamsError
 from .report import atomic_symlink, atomic_write, atomic_write_json, export_html, read_metrics
 
 log = logging.getLogger("custlab.runner")
+log.propagate = False  # the run log goes to run.log; the console gets the progress lines
 
 #: packages whose versions go into every manifest
 TRACKED_PACKAGES = ("custlab", "pandas", "numpy", "scikit-learn", "statsmodels", "factor-analyzer",
@@ -140,7 +141,7 @@ def _execute(task: dict[str, Any], events) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     name, folder = task["notebook"], Path(task["folder"])
-    partial = folder / f".{name}.ipynb.partial"
+    partial = folder / f".{name}.partial.ipynb"
     started = time.monotonic()
     result = {"notebook": name, "status": "ok", "failing_cell": None, "error": None}
     n_cells = len(nbformat.read(task["input"], as_version=4).cells) + 1  # + injected parameters
@@ -291,18 +292,15 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
 
 
 def _prepare_cache(validated: dict[str, config.BaseParams]) -> None:
-    """Compute the shared clean tables once, before notebooks start (they then hit the cache)."""
-    try:
-        from . import cleaning
-    except ImportError:  # cleaning not installed in this build
-        return
-    for name, params in validated.items():
-        if hasattr(params, "cleaning"):
-            cleaning.cached_clean(params)
-            return
-    from .config import load_params
+    """Read the canonical tables once, before notebooks start, so that they all hit the cache."""
+    from . import sources
 
-    cleaning.cached_clean(load_params("00_data_quality"))
+    seen = set()
+    for params in validated.values():
+        key = sources.cache_key(params.source, params.columns)
+        if key not in seen:
+            seen.add(key)
+            sources.load_tables(params)
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
@@ -346,7 +344,7 @@ def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
                 o.error = (f"stopped after {timeout:.0f}s (--timeout)" if overdue
                            else f"worker process died with exit code {proc.exitcode}")
                 result = {"status": o.status, "error": o.error, "failing_cell": None}
-                publish_notebook(folder / f".{name}.ipynb.partial", folder, name, "en", result)
+                publish_notebook(folder / f".{name}.partial.ipynb", folder, name, "en", result)
                 o.metrics = result.get("metrics", {})
                 log.error("%s: %s", name, o.error)
                 progress("done", name, outcome=o)

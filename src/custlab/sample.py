@@ -22,7 +22,7 @@ from .report import atomic_write_json
 CHUNK = 50_000
 START, END = pd.Timestamp("2024-07-01"), pd.Timestamp("2026-06-30")  # 24 months of orders
 MONTHS = 24
-DECLINE_MONTHS = 4  # decliners buy and interact less in the last 4 months
+DECLINE_MONTHS = 3  # decliners buy and interact less in the last quarter
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 SIZE_SHARE = (0.08, 0.20, 0.40, 0.32)
 # employees and annual revenue (CNY) ranges per size class (the cleaning defaults)
@@ -447,8 +447,8 @@ def _customer_chunk(rng, n: int, next_id: int, used: dict[str, set], truth: dict
     no_decline = np.zeros(n, bool)
     lam0, value = _monthly_rates(rng, seg, no_decline)
     expected0 = (lam0 * value[:, None]).sum(axis=1)
-    eligible = expected0 >= np.quantile(expected0, 0.65)
-    decl = eligible & (rng.uniform(size=n) < 0.12)
+    eligible = expected0 >= np.quantile(expected0, 0.80)  # decliners are high-value customers slipping away
+    decl = eligible & (rng.uniform(size=n) < 0.15)
     lam = lam0.copy()
     lam[decl, MONTHS - DECLINE_MONTHS:] *= 0.25
     expected = (lam * value[:, None]).sum(axis=1)
@@ -533,7 +533,7 @@ def generate(out_dir: str | Path, customers: int = 5000, seed: int = 20240601) -
         segment_spec={s: {k: v for k, v in spec.items()} for s, spec in SEGMENTS.items()},
         key_accounts={"rule": "top 20% of customers by planted expected revenue over the 24 months",
                       "expected_revenue_cut": float(key_cut), "customer_ids": people.loc[key, "customer_id"].tolist()},
-        decliners={"rule": f"orders and interactions x0.25 in the last {DECLINE_MONTHS} months; drawn among the top 35% by expected revenue",
+        decliners={"rule": f"orders and interactions x0.25 in the last {DECLINE_MONTHS} months; drawn (15%) among the top 20% by expected revenue before the decline",
                    "customer_ids": people.loc[people["decliner"], "customer_id"].tolist()},
         future_key_accounts={"rule": "large companies buying like steady or small customers",
                              "customer_ids": people.loc[future_key, "customer_id"].tolist()},

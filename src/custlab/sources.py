@@ -1,0 +1,365 @@
+"""Reading the customer database: files or databases, column mapping, schema checks.
+
+A source is a DuckDB file (the sample), a SQLite file, any SQLAlchemy URL (PostgreSQL, MySQL),
+or a folder of CSV, Excel or Parquet files. ``params`` name it (:class:`custlab.config.SourceParams`)
+and map source columns to canonical names. :meth:`Source.read` returns a canonical table with
+typed columns after a schema check; nothing is dropped here: cleaning decides what to do with
+bad rows. Large order tables are aggregated in DuckDB (see :meth:`Source.orders_sql`).
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import config
+from .errors import SchemaError, SourceError
+
+# canonical tables: column -> kind; required columns and primary keys
+SCHEMAS: dict[str, dict[str, str]] = {
+    "customers": {"customer_id": "id", "name": "text", "credit_code": "text", "phone": "text", "email": "text",
+                  "contact": "text", "industry": "text", "province": "text", "city": "text", "region": "text",
+                  "employees": "number", "annual_revenue": "number", "registered_date": "date", "channel": "text"},
+    "orders": {"order_id": "id", "customer_id": "id", "order_date": "date", "amount": "number", "product": "text",
+               "category": "text", "quantity": "number"},
+    "interactions": {"customer_id": "id", "date": "date", "kind": "text", "count": "number"},
+    "survey": {"customer_id": "id", "satisfaction": "number", "loyalty": "number"},
+    "conjoint_design": {"profile_id": "id"},
+    "conjoint_responses": {"respondent_id": "id", "task": "number", "profile_id": "id", "rating": "number", "chosen": "number"},
+    "prospects": {"prospect_id": "id", "name": "text", "industry": "text", "province": "text", "city": "text",
+                  "employees": "number", "annual_revenue": "number", "registered_date": "date"},
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id", "name"), "orders": ("order_id", "customer_id", "order_date", "amount"),
+    "interactions": ("customer_id", "date", "kind", "count"), "survey": ("customer_id",),
+    "conjoint_design": ("profile_id",), "conjoint_responses": ("respondent_id", "task", "profile_id"),
+    "prospects": ("prospect_id", "name"),
+}
+PRIMARY_KEYS = {"customers": "customer_id", "orders": "order_id", "prospects": "prospect_id", "conjoint_design": "profile_id"}
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+FILE_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "excel": ".xlsx"}
+
+
+# --------------------------------------------------------------------------- parsing values
+def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
+    """Encoding of a CSV export: 'utf-8-sig', 'utf-8', 'gbk' or 'gb18030' (checked in that order)."""
+    with open(path, "rb") as fh:
+        head = fh.read(probe_bytes)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for enc in ("utf-8", "gbk", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(enc)().decode(head, final=len(head) < probe_bytes)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise SourceError(f"{path}: cannot tell the text encoding (not UTF-8, GBK or GB18030). "
+                      "Save it as UTF-8, or set source.encoding in params/base.yaml.")
+
+
+_DATE_SEP = re.compile(r"[年月/.]")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?$")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse the date formats Chinese exports use; return (dates, mask of unparseable values).
+
+    Accepts 2024-01-05, 2024/1/5, 2024.1.5, 20240105, 2024年1月5日, an optional time of day,
+    Excel serial numbers (days since 1899-12-30) and values that are already dates.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2024/1/5", "20240105", "2024年1月5日", "45296"]))[0].dt.day.tolist()
+    [5, 5, 5, 5]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return pd.to_datetime(values).astype("datetime64[ns]"), pd.Series(False, index=values.index)
+    missing = values.isna()
+    text = values.astype("string").str.strip().str.replace("日", "", regex=False)
+    missing |= text.fillna("").eq("")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    serial = text.str.fullmatch(r"\d{5}(?:\.\d+)?").fillna(False)
+    if serial.any():
+        out[serial] = EXCEL_EPOCH + pd.to_timedelta(text[serial].astype(float).round(), unit="D")
+    compact = text.str.fullmatch(r"\d{8}").fillna(False)
+    if compact.any():
+        out[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
+    rest = ~(serial | compact | missing)
+    if rest.any():
+        norm = text[rest].str.replace(_DATE_SEP, "-", regex=True).str.rstrip("-")
+        parts = norm.str.extract(_YMD)
+        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2) + (" " + parts[3]).fillna("")
+        out[rest] = pd.to_datetime(iso, format="ISO8601", errors="coerce")
+    return out, out.isna() & ~missing
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers written with thousands separators, currency marks or full-width digits."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64"), pd.Series(False, index=values.index)
+    text = values.astype("string").str.strip()
+    missing = values.isna() | text.fillna("").eq("")
+    cleaned = (text.str.translate({0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0E: ord("."), 0xFF0D: ord("-")})
+               .str.replace(r"[,，\s¥￥元]", "", regex=True))
+    out = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return out, out.isna() & ~missing
+
+
+# --------------------------------------------------------------------------- the source
+@dataclass
+class Source:
+    """An opened data source. Use :func:`open_source`."""
+
+    params: config.SourceParams
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        return self.params.url if self.params.kind == "sql" else str(config.resolve_path(self.params.path))
+
+    def _table_ref(self, name: str) -> Any:
+        return self.params.tables.get(name, name)
+
+    def _file(self, name: str) -> Path:
+        ref = self._table_ref(name)
+        folder = config.resolve_path(self.params.path)
+        return folder / (ref if Path(str(ref)).suffix else f"{ref}{FILE_SUFFIX[self.params.kind]}")
+
+    def available(self) -> list[str]:
+        """Canonical tables that this source holds."""
+        return [t for t in SCHEMAS if self.has(t)]
+
+    def has(self, name: str) -> bool:
+        kind, ref = self.params.kind, self._table_ref(name)
+        if isinstance(ref, dict):
+            return True
+        if kind in FILE_SUFFIX:
+            if kind == "excel" and config.resolve_path(self.params.path).is_file():
+                return ref in pd.ExcelFile(config.resolve_path(self.params.path)).sheet_names
+            return self._file(name).exists()
+        if kind == "duckdb":
+            import duckdb
+
+            with duckdb.connect(self.location, read_only=True) as con:
+                return bool(con.execute("select count(*) from information_schema.tables where table_name = ?", [ref]).fetchone()[0])
+        from sqlalchemy import create_engine, inspect
+
+        engine = create_engine(self._sqlalchemy_url())
+        try:
+            return inspect(engine).has_table(ref)
+        finally:
+            engine.dispose()
+
+    def _sqlalchemy_url(self) -> str:
+        return f"sqlite:///{self.location}" if self.params.kind == "sqlite" else self.params.url
+
+    def read_raw(self, name: str) -> pd.DataFrame:
+        """The table as stored (source column names, source types); raises SourceError when absent."""
+        kind, ref = self.params.kind, self._table_ref(name)
+        query = ref.get("query") if isinstance(ref, dict) else None
+        try:
+            if kind == "duckdb":
+                import duckdb
+
+                with duckdb.connect(self.location, read_only=True) as con:
+                    return con.sql(query or f'SELECT * FROM "{ref}"').df()
+            if kind in ("sqlite", "sql"):
+                from sqlalchemy import create_engine, text
+
+                engine = create_engine(self._sqlalchemy_url())
+                try:
+                    with engine.connect() as conn:
+                        return pd.read_sql(text(query or f'SELECT * FROM "{ref}"'), conn)
+                finally:
+                    engine.dispose()
+            if kind == "csv":
+                path = self._file(name)
+                enc = detect_encoding(path) if self.params.encoding == "auto" else self.params.encoding
+                return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
+            if kind == "parquet":
+                return pd.read_parquet(self._file(name))
+            if kind == "excel":
+                book = config.resolve_path(self.params.path)
+                if book.is_file():
+                    return pd.read_excel(book, sheet_name=ref, dtype=object)
+                return pd.read_excel(self._file(name), dtype=object)
+        except (FileNotFoundError, OSError) as exc:
+            raise SourceError(f"Table '{name}' cannot be read from {self.location}: {exc}. "
+                              f"Check source.path and source.tables.{name} in params/base.yaml.") from None
+        except SourceError:
+            raise
+        except Exception as exc:  # driver errors: missing table, bad SQL
+            raise SourceError(f"Table '{name}' cannot be read from {self.params.kind} source {self.location}: "
+                              f"{type(exc).__name__}: {str(exc).splitlines()[0]}. Check source.tables.{name}.") from None
+        raise SourceError(f"Unknown source kind {kind!r}.")
+
+    def read(self, name: str) -> pd.DataFrame:
+        """The canonical table ``name``: columns mapped, typed and schema-checked."""
+        raw = self.read_raw(name)
+        mapped = raw.rename(columns={c: self.columns.get(str(c), str(c)) for c in raw.columns})
+        return check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
+                            row_offset=2 if self.params.kind == "csv" else 1)
+
+    def orders_relation(self, con):
+        """A DuckDB relation over the canonical orders (read in DuckDB, not in pandas, when possible)."""
+        kind = self.params.kind
+        if kind in ("duckdb", "parquet", "csv") and not isinstance(self._table_ref("orders"), dict):
+            if kind == "duckdb":
+                con.execute(f"ATTACH IF NOT EXISTS '{self.location}' AS src (READ_ONLY)")
+                base = f'src."{self._table_ref("orders")}"'
+            elif kind == "parquet":
+                base = f"read_parquet('{self._file('orders')}')"
+            else:
+                base = f"read_csv('{self._file('orders')}', all_varchar=true)"
+            rel = con.sql(f"SELECT * FROM {base}")
+            renames = {c: self.columns[c] for c in rel.columns if c in self.columns}
+            if renames:
+                rel = con.sql("SELECT " + ", ".join(f'"{c}" AS "{renames.get(c, c)}"' for c in rel.columns) + f" FROM {base}")
+            return rel
+        return con.from_df(self.read("orders"))
+
+    def fingerprint(self) -> dict[str, str]:
+        """SHA-256 of every input file, or of every table's content for a database URL."""
+        kind = self.params.kind
+        if kind == "sql":
+            out = {}
+            for name in self.available():
+                df = self.read_raw(name)
+                digest = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+                digest.update(",".join(map(str, df.columns)).encode())
+                out[f"{self.params.url.split('@')[-1]}/{name}"] = digest.hexdigest()
+            return out
+        path = config.resolve_path(self.params.path)
+        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        return {str(p): file_sha256(p) for p in files}
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def column_mapping(columns: dict[str, str] | str) -> dict[str, str]:
+    """The source->canonical mapping, read from a YAML file in params/ when given by name."""
+    if isinstance(columns, dict):
+        return dict(columns)
+    path = config.resolve_path(columns, config.PARAMS_DIR)
+    data = config.read_yaml(path)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def open_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> Source:
+    """Open the source named in the parameters (nothing is read yet)."""
+    return Source(params, column_mapping(columns or {}))
+
+
+def fingerprint(params: config.SourceParams) -> dict[str, str]:
+    """SHA-256 of every input of ``params`` (for the run manifest)."""
+    return Source(params).fingerprint()
+
+
+# --------------------------------------------------------------------------- schema check
+def _rows(mask: pd.Series, offset: int, limit: int = 5) -> str:
+    pos = np.flatnonzero(mask.to_numpy())[:limit]
+    return ", ".join(str(p + offset) for p in pos)
+
+
+def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1) -> pd.DataFrame:
+    """Check and type a canonical table; raise one SchemaError listing every problem.
+
+    Row numbers in messages count from 1 over the data rows (for CSV, as the file's line number).
+    """
+    problems: list[str] = []
+    where = f"table '{table}' of {location}"
+    if df.empty:
+        raise SchemaError(f"{where} is empty: export the table again, or point source.tables.{table} at the right one.")
+    missing = [c for c in REQUIRED.get(table, ()) if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{where} lacks required column(s) {missing}; it has {list(df.columns)[:20]}. "
+                          f"Map your column names to these in `columns:` of params/base.yaml (see params/columns_zh.yaml).")
+    out = df.copy()
+    for col, kind in SCHEMAS.get(table, {}).items():
+        if col not in out.columns:
+            continue
+        if kind == "id":
+            out[col] = out[col].astype("string").str.strip()
+            continue
+        if kind == "text":
+            out[col] = out[col].astype("string")
+            continue
+        parsed, bad = parse_dates(out[col]) if kind == "date" else parse_numbers(out[col])
+        share = bad.mean()
+        if bad.any() and share > tolerance:
+            sample = ", ".join(repr(v) for v in out.loc[bad, col].head(3))
+            problems.append(f"column '{col}' has {bad.sum()} value(s) ({share:.1%}) that are not {'dates' if kind == 'date' else 'numbers'}, "
+                            f"first at row(s) {_rows(bad, row_offset)}: {sample}")
+        out[col] = parsed
+    key = PRIMARY_KEYS.get(table)
+    if key:
+        dup = out[key].duplicated(keep=False) & out[key].notna()
+        if dup.any():
+            problems.append(f"primary key '{key}' repeats for {out.loc[dup, key].nunique()} value(s), "
+                            f"first at row(s) {_rows(dup, row_offset)}: {out.loc[dup, key].iloc[0]!r}")
+        if out[key].isna().any():
+            problems.append(f"primary key '{key}' is empty at row(s) {_rows(out[key].isna(), row_offset)}")
+    if problems:
+        raise SchemaError(f"{where} does not fit the schema custlab needs:\n  - " + "\n  - ".join(problems)
+                          + "\nFix the values in the source (custlab never edits it), map the right column in `columns:`, "
+                            "or raise source.bad_value_tolerance to treat a small share of bad values as missing.")
+    return out
+
+
+def validate_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> dict[str, int]:
+    """Read and schema-check every table of the source; return rows per table."""
+    source = open_source(params, columns)
+    tables = source.available()
+    for needed in ("customers", "orders"):
+        if needed not in tables:
+            raise SchemaError(f"The source {source.location} has no '{needed}' table; name it in source.tables.{needed}.")
+    return {t: len(source.read(t)) for t in tables}
+
+
+# --------------------------------------------------------------------------- cache
+def cache_key(params: config.SourceParams, columns: dict[str, str] | str = ()) -> str:
+    """Key of the canonical-table cache: the inputs' hashes plus the source and mapping settings."""
+    digest = hashlib.sha256(repr(sorted(fingerprint(params).items())).encode())
+    digest.update(repr((params.kind, params.tables, params.bad_value_tolerance, sorted(column_mapping(columns or {}).items()))).encode())
+    return digest.hexdigest()[:16]
+
+
+def load_tables(params: config.BaseParams, tables: list[str] | None = None,
+                cache_dir: Path = config.CACHE_DIR) -> dict[str, pd.DataFrame]:
+    """Canonical, schema-checked tables of the source, read once and cached as Parquet.
+
+    The cache folder is keyed by :func:`cache_key`, so a changed input or mapping is read anew;
+    a complete cache folder is written under a temporary name and renamed into place.
+    """
+    source = open_source(params.source, params.columns)
+    folder = cache_dir / f"tables-{cache_key(params.source, params.columns)}"
+    if not folder.exists():
+        tmp = cache_dir / f".{folder.name}.{secrets.token_hex(4)}"
+        tmp.mkdir(parents=True)
+        try:
+            for name in source.available():
+                source.read(name).to_parquet(tmp / f"{name}.parquet", index=False)
+            tmp.rename(folder)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not folder.exists():  # not "another process finished first"
+                raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    names = tables or [p.stem for p in sorted(folder.glob("*.parquet"))]
+    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}

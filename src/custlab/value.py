@@ -1,0 +1,319 @@
+"""Customer value: RFM, RFM segments, value tiers and Pareto, BG/NBD churn model.
+
+The order aggregation runs in DuckDB as plain SQL (:data:`RFM_SQL`, :data:`LIFETIMES_SQL`), so
+the same statement can run in the user's own database. ``convention="lifetimes"`` follows the
+definitions of lifetimes' ``summary_data_from_transaction_data`` with ``freq="D"``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from .errors import AnalysisError
+
+RFM_SQL = """
+SELECT {customer} AS customer_id,
+       date_diff('day', max(CAST({date} AS DATE)), DATE '{as_of}') AS recency,
+       count(*) AS frequency,
+       sum({amount}) AS monetary,
+       avg({amount}) AS monetary_mean,
+       min(CAST({date} AS DATE)) AS first_order,
+       max(CAST({date} AS DATE)) AS last_order
+FROM {orders}
+WHERE CAST({date} AS DATE) <= DATE '{as_of}'
+GROUP BY {customer}
+"""
+
+# one row per customer and day first (lifetimes' freq="D" periods), then per customer
+LIFETIMES_SQL = """
+WITH daily AS (
+    SELECT {customer} AS customer_id, CAST({date} AS DATE) AS day, sum({amount}) AS value
+    FROM {orders}
+    WHERE CAST({date} AS DATE) <= DATE '{as_of}'
+    GROUP BY 1, 2
+)
+SELECT customer_id,
+       CAST(count(*) - 1 AS DOUBLE) AS frequency,
+       CAST(date_diff('day', min(day), max(day)) AS DOUBLE) AS recency,
+       CAST(date_diff('day', min(day), DATE '{as_of}') AS DOUBLE) AS T,
+       CASE WHEN count(*) > 1 THEN (sum(value) - arg_min(value, day)) / (count(*) - 1) ELSE 0 END AS monetary_value
+FROM daily
+GROUP BY customer_id
+"""
+
+
+def _orders_relation(con: duckdb.DuckDBPyConnection, orders) -> str:
+    """Register ``orders`` (DataFrame, path or relation) and return a SQL name for it."""
+    if isinstance(orders, (str, Path)):
+        path = str(orders)
+        return f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}')"
+    if isinstance(orders, pd.DataFrame):
+        con.register("_orders", orders)
+        return "_orders"
+    raise TypeError(f"orders must be a DataFrame, a Parquet/CSV path or a DuckDB relation, not {type(orders).__name__}")
+
+
+def rfm(orders, as_of=None, customer: str = "customer_id", date: str = "order_date", amount: str = "amount",
+        convention: str = "rfm", con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """Recency, frequency and monetary value per customer as of a date, computed in DuckDB.
+
+    Parameters
+    ----------
+    orders : DataFrame, path or DuckDB relation
+        One row per order.
+    as_of : date-like, optional
+        Orders on or before this day count. Default: the latest order day.
+    convention : {"rfm", "lifetimes"}
+        ``"rfm"``: recency = days since the last order, frequency = orders, monetary = sum
+        (and ``monetary_mean``). ``"lifetimes"``: frequency = repeat purchase days, recency =
+        days from first to last purchase day, T = days from first purchase to ``as_of``,
+        monetary_value = mean value of the repeat purchase days (0 without repeats).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer, indexed by ``customer_id``.
+    """
+    if convention not in ("rfm", "lifetimes"):
+        raise ValueError(f"convention must be 'rfm' or 'lifetimes', not {convention!r}")
+    if isinstance(orders, duckdb.DuckDBPyRelation):
+        query = lambda sql: orders.query("_orders", sql)  # noqa: E731 - runs on the relation's own connection
+        name, own = "_orders", None
+    else:
+        own = None if con is not None else duckdb.connect()
+        conn = con or own
+        name = _orders_relation(conn, orders)
+        query = conn.sql
+    try:
+        if as_of is None:
+            as_of = query(f"SELECT max(CAST({date} AS DATE)) FROM {name}").fetchone()[0]
+        as_of = pd.Timestamp(as_of).date().isoformat()
+        template = RFM_SQL if convention == "rfm" else LIFETIMES_SQL
+        df = query(template.format(customer=customer, date=date, amount=amount, as_of=as_of, orders=name)).df()
+    finally:
+        if own is not None:
+            own.close()
+    df = df.set_index("customer_id").sort_index()
+    df.columns.name = "measure"
+    df.attrs["as_of"] = as_of
+    return df
+
+
+# --------------------------------------------------------------------------- scores and segments
+#: (R high, F high, M high) -> the usual names of the eight RFM segments
+RFM_SEGMENTS = {
+    (True, True, True): ("重要价值客户", "important value"),
+    (False, True, True): ("重要保持客户", "important retain"),
+    (True, False, True): ("重要发展客户", "important develop"),
+    (False, False, True): ("重要挽留客户", "important win-back"),
+    (True, True, False): ("一般价值客户", "general value"),
+    (False, True, False): ("一般保持客户", "general retain"),
+    (True, False, False): ("一般发展客户", "general develop"),
+    (False, False, False): ("一般挽留客户", "general win-back"),
+}
+
+
+def quantile_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """Scores 1..bins by quantiles; ties get the same score (ranked with method='average')."""
+    ranks = values.rank(method="average", pct=True)
+    if not higher_is_better:
+        ranks = 1 - ranks + 1 / len(values)
+    return np.ceil(ranks * bins).clip(1, bins).astype("int64")
+
+
+def rfm_scores(summary: pd.DataFrame, bins: int = 5, thresholds: dict | None = None, language: str = "zh") -> pd.DataFrame:
+    """R, F, M scores 1..bins and the eight-segment name.
+
+    ``thresholds`` (optional) maps ``recency``/``frequency``/``monetary`` to ascending cut points
+    (bins-1 values) to use fixed thresholds instead of quantiles. A customer is "high" on a
+    dimension when the score is above the mean score of all customers.
+    """
+    out = summary.copy()
+    for col, key, better in (("recency", "R", False), ("frequency", "F", True), ("monetary", "M", True)):
+        if thresholds and col in thresholds:
+            cuts = list(thresholds[col])
+            score = np.digitize(out[col], cuts, right=False) + 1
+            out[key] = (bins + 1 - score) if not better else score
+        else:
+            out[key] = quantile_scores(out[col], bins, better)
+    high = {k: out[k] > out[k].mean() for k in "RFM"}
+    idx = 0 if language == "zh" else 1
+    out["segment"] = [RFM_SEGMENTS[(r, f, m)][idx] for r, f, m in zip(high["R"], high["F"], high["M"])]
+    return out
+
+
+def value_tiers(value: pd.Series, shares: tuple[float, float] = (0.2, 0.3)) -> pd.DataFrame:
+    """High / medium / low tiers by ``value`` (top ``shares[0]``, next ``shares[1]``, rest) and the Pareto table.
+
+    Returns
+    -------
+    DataFrame
+        Per customer: value, rank, cumulative share of customers and of value, and ``tier``.
+    """
+    df = value.sort_values(ascending=False, kind="mergesort").to_frame("value")
+    n = len(df)
+    df["rank"] = np.arange(1, n + 1)
+    df["customer_share"] = df["rank"] / n
+    total = df["value"].clip(lower=0).sum()
+    df["value_share"] = df["value"].clip(lower=0).cumsum() / total if total > 0 else 0.0
+    hi, mid = shares
+    df["tier"] = np.where(df["customer_share"] <= hi + 1e-12, "high",
+                          np.where(df["customer_share"] <= hi + mid + 1e-12, "medium", "low"))
+    return df
+
+
+def abc_table(tiers: pd.DataFrame) -> pd.DataFrame:
+    """Share of customers vs share of value per tier."""
+    total = tiers["value"].clip(lower=0).sum()
+    g = tiers.groupby("tier", sort=False).agg(customers=("value", "size"), value=("value", "sum"))
+    g["customer_share"] = g["customers"] / g["customers"].sum()
+    g["value_share"] = g["value"].clip(lower=0) / total
+    g = g.reindex([t for t in ("high", "medium", "low") if t in g.index])
+    g.index.name = "tier"
+    return g
+
+
+# --------------------------------------------------------------------------- BG/NBD
+def _bgnbd_loglike(params, x, tx, T):
+    r, alpha, a, b = params
+    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + tx), -np.inf)
+    return a1 + a2 + np.logaddexp(a3, a4)
+
+
+@dataclass(frozen=True)
+class BGNBDResult:
+    """A fitted BG/NBD model (Fader, Hardie and Lee 2005)."""
+
+    params: pd.Series  # r, alpha, a, b
+    loglike: float
+    n: int
+
+    def _arrays(self, summary):
+        return (summary["frequency"].to_numpy(float), summary["recency"].to_numpy(float), summary["T"].to_numpy(float))
+
+    def p_alive(self, summary: pd.DataFrame) -> pd.Series:
+        """Probability that each customer is still active at the end of their T."""
+        r, alpha, a, b = self.params
+        x, tx, T = self._arrays(summary)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x), 0.0)
+        return pd.Series(1 / (1 + odds), index=summary.index, name="p_alive")
+
+    def expected_purchases(self, summary: pd.DataFrame, t: float) -> pd.Series:
+        """Expected number of repeat purchases in the next ``t`` periods (eq. 10 of the paper)."""
+        r, alpha, a, b = self.params
+        x, tx, T = self._arrays(summary)
+        z = t / (alpha + T + t)
+        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        first = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x), 0.0)
+        return pd.Series(first / (1 + odds), index=summary.index, name=f"expected_purchases_{t:g}")
+
+    def summary(self) -> pd.DataFrame:
+        out = self.params.to_frame("estimate")
+        out.index.name = "parameter"
+        out.attrs["loglike"] = self.loglike
+        return out
+
+
+def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
+    """Fit the BG/NBD model by maximum likelihood on a lifetimes-convention summary.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Columns ``frequency`` (repeat purchases), ``recency`` and ``T`` (see :func:`rfm`).
+
+    Returns
+    -------
+    BGNBDResult
+        ``params`` (r, alpha, a, b), ``loglike`` (sum over customers), ``p_alive`` and
+        ``expected_purchases``.
+    """
+    missing = {"frequency", "recency", "T"} - set(summary.columns)
+    if missing:
+        raise AnalysisError(f"fit_bgnbd needs columns frequency, recency and T; missing {sorted(missing)}. "
+                            "Use rfm(..., convention='lifetimes').")
+    x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    if len(x) < 10 or (x > 0).sum() == 0:
+        raise AnalysisError(f"fit_bgnbd needs repeat purchases from at least 10 customers; got {len(x)} customers, {(x > 0).sum()} with repeats.")
+    if np.any(tx > T) or np.any(x < 0):
+        raise AnalysisError("fit_bgnbd: recency must be <= T and frequency >= 0 for every customer.")
+    scale = 10.0 / T.max()  # fit on a rescaled time axis for stability; alpha scales back exactly
+    xs, txs, Ts = x, tx * scale, T * scale
+
+    def nll(logp):
+        return -_bgnbd_loglike(np.exp(logp), xs, txs, Ts).sum()
+
+    # log-parameters are bounded: on data with almost no drop-outs the likelihood is flat as
+    # a, b grow together, and an unbounded search wanders off (the fit then sits on the bound)
+    bounds = [(-12.0, 10.0)] * 4
+    best = None
+    for start in (np.zeros(4), np.log([0.5, 1.0, 0.5, 2.0])):
+        res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-9})
+        res = optimize.minimize(nll, res.x, method="Nelder-Mead", bounds=bounds,
+                                options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 2000})
+        if best is None or res.fun < best.fun:
+            best = res
+    r, alpha, a, b = np.exp(best.x)
+    params = pd.Series({"r": r, "alpha": alpha / scale, "a": a, "b": b}, name="estimate")
+    loglike = float(_bgnbd_loglike(params.to_numpy(), x, tx, T).sum())
+    return BGNBDResult(params, loglike, len(x))
+
+
+def churn_rule(orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of, months: int = 3,
+               frequency_drop: float = 0.3, interaction_drop: float = 0.5) -> pd.DataFrame:
+    """Rule view of churn risk: the last ``months`` against the ``months`` before them.
+
+    A customer is at risk when orders fell by at least ``frequency_drop`` and interactions by at
+    least ``interaction_drop`` (without interaction data, orders alone decide). Customers with no
+    orders in the previous period have no change to measure and are not flagged.
+    """
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    mid = end - pd.DateOffset(months=months)
+    start = mid - pd.DateOffset(months=months)
+
+    def counts(df, date, weight=None):
+        w = df[weight] if weight else pd.Series(1, index=df.index)
+        recent = w[(df[date] >= mid) & (df[date] < end)].groupby(df["customer_id"]).sum()
+        before = w[(df[date] >= start) & (df[date] < mid)].groupby(df["customer_id"]).sum()
+        return pd.DataFrame({"previous": before, "recent": recent}).fillna(0)
+
+    o = counts(orders, "order_date")
+    out = o.add_prefix("orders_")
+    out["orders_change"] = (o["recent"] - o["previous"]) / o["previous"].where(o["previous"] > 0)
+    flag = out["orders_change"] <= -frequency_drop
+    if interactions is not None and len(interactions):
+        i = counts(interactions, "date", "count").reindex(out.index, fill_value=0)
+        out["interactions_previous"], out["interactions_recent"] = i["previous"], i["recent"]
+        out["interactions_change"] = (i["recent"] - i["previous"]) / i["previous"].where(i["previous"] > 0)
+        flag &= out["interactions_change"] <= -interaction_drop
+    out["at_risk"] = flag.fillna(False).astype(bool)
+    out.index.name = "customer_id"
+    out.columns.name = "measure"
+    return out
+
+
+def churn_watchlist(tiers: pd.DataFrame, p_alive: pd.Series, expected: pd.Series, rule: pd.DataFrame,
+                    customers: pd.DataFrame | None = None, cut: float = 0.5) -> pd.DataFrame:
+    """High-tier customers flagged by the rule or with BG/NBD P(alive) below ``cut``, most valuable first."""
+    at_risk = tiers[tiers["tier"] == "high"].join(p_alive).join(expected).join(rule[["orders_change", "at_risk"]])
+    at_risk["at_risk"] = at_risk["at_risk"].fillna(False).astype(bool)
+    at_risk["reason"] = np.select([at_risk["at_risk"] & (at_risk["p_alive"] < cut), at_risk["at_risk"], at_risk["p_alive"] < cut],
+                                  ["rule+bgnbd", "rule", "bgnbd"], "")
+    at_risk = at_risk[at_risk["reason"] != ""].sort_values("value", ascending=False)
+    if customers is not None:
+        cols = [c for c in ("name", "contact", "phone", "industry", "province") if c in customers.columns]
+        at_risk = at_risk.join(customers.set_index("customer_id")[cols])
+    at_risk.index.name = "customer_id"
+    return at_risk.drop(columns="at_risk")
