@@ -91,7 +91,7 @@ def rfm(orders, as_of=None, customer: str = "customer_id", date: str = "order_da
         query = conn.sql
     try:
         if as_of is None:
-            as_of = query(f"SELECT max(CAST({date} AS DATE)) FROM {name}").fetchone()[0]
+            as_of = query(f"SELECT max(CAST({date} AS DATE)) FROM {name}").fetchall()[0][0]
         as_of = pd.Timestamp(as_of).date().isoformat()
         template = RFM_SQL if convention == "rfm" else LIFETIMES_SQL
         df = query(template.format(customer=customer, date=date, amount=amount, as_of=as_of, orders=name)).df()
@@ -123,7 +123,7 @@ def quantile_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = T
     ranks = values.rank(method="average", pct=True)
     if not higher_is_better:
         ranks = 1 - ranks + 1 / len(values)
-    return np.ceil(ranks * bins).clip(1, bins).astype("int64")
+    return np.ceil((ranks * bins).round(9)).clip(1, bins).astype("int64")  # round: 0.6 * 5 is 3.0000000000000004
 
 
 def rfm_scores(summary: pd.DataFrame, bins: int = 5, thresholds: dict | None = None, language: str = "zh") -> pd.DataFrame:

@@ -1,0 +1,90 @@
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from custlab import config
+from custlab.errors import ParamsError
+
+
+def test_paths_come_from_the_package_not_the_cwd(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert config.PROJECT_ROOT == Path(config.__file__).resolve().parents[2]
+    assert (config.PROJECT_ROOT / "pyproject.toml").exists()
+    assert config.resolve_path("data/x").parent == config.PROJECT_ROOT / "data"
+
+
+def test_layers_later_wins_and_notebook_sections(params_dir, tmp_path):
+    (params_dir / "10_key_accounts.yaml").write_text("key_accounts:\n  rfm_bins: 4\n  p_alive_watch: 0.4\n", encoding="utf-8")
+    user = tmp_path / "mine.yaml"
+    user.write_text("language: zh\n10_key_accounts:\n  key_accounts:\n    rfm_bins: 3\n00_data_quality:\n  cleaning:\n    future_date_tolerance_days: 9\n", encoding="utf-8")
+    p = config.load_params("10_key_accounts", [user], params_dir=params_dir)
+    assert p.language == "zh"
+    assert p.key_accounts.rfm_bins == 3            # user file wins over the notebook file
+    assert p.key_accounts.p_alive_watch == 0.4     # untouched keys of a section survive
+    q = config.load_params("00_data_quality", [user], params_dir=params_dir)
+    assert q.cleaning.future_date_tolerance_days == 9
+    assert config.load_params("10_key_accounts", [user], {"language": "en"}, params_dir=params_dir).language == "en"
+
+
+def test_unknown_key_names_file_key_and_allowed(params_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("langauge: zh\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+    msg = str(err.value)
+    assert str(bad) in msg and "'langauge'" in msg and "language" in msg and "allowed keys" in msg
+
+
+def test_unknown_nested_key_and_wrong_type(params_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("key_accounts:\n  rfm_bins: five\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"key 'key_accounts.rfm_bins' is 'five' \(str\); allowed: int"):
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+    bad.write_text("source:\n  kind: oracle\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"source.kind.*'duckdb' or 'sqlite'"):
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+    bad.write_text("key_accounts:\n  tier_share: [0.2]\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"'key_accounts.tier_share' is unknown; allowed keys under key_accounts: rfm_bins"):
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+
+
+def test_missing_source_and_missing_file(params_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("source:\n  path: nowhere/crm.duckdb\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"source.path .*nowhere/crm.duckdb does not exist"):
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+    with pytest.raises(ParamsError, match=r"Parameter file .*absent.yaml does not exist"):
+        config.load_params("10_key_accounts", [tmp_path / "absent.yaml"], params_dir=params_dir)
+
+
+def test_shipped_params_are_valid(small_sample, monkeypatch):
+    monkeypatch.setattr(config, "check_source", lambda *a, **k: None)
+    for nb in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        p = config.load_params(nb.stem)
+        assert p.language in ("en", "zh")
+
+
+def _names(requirements):
+    return {re.split(r"[\s<>=!\[;]", r.strip(), maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+
+def test_environment_yml_mirrors_pyproject():
+    root = config.PROJECT_ROOT
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = dict.fromkeys(project["dependencies"] + project["optional-dependencies"]["dev"])
+    env = yaml.safe_load((root / "environment.yml").read_text(encoding="utf-8"))
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    env_names = _names(conda + pip) - {"python", "pip"}
+    assert env_names == _names(declared)
+    # the same version ranges, not only the same names
+    ranges = {_names([r]).pop(): re.sub(r"\s", "", r.split(" ", 1)[-1]) for r in declared}
+    for req in conda + pip:
+        name = _names([req]).pop()
+        if name in ranges:
+            assert re.sub(r"^[^<>=!]*", "", req.replace(" ", "")) == re.sub(r"^[^<>=!]*", "", ranges[name].replace(" ", "")), name
+    for req in declared:
+        assert re.search(r"[<>=]", req), f"{req} has no version range"

@@ -1,0 +1,144 @@
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from custlab import config, sources
+from custlab.errors import SchemaError, SourceError
+
+TABLES = ("customers", "orders", "interactions", "survey", "conjoint_design", "conjoint_responses", "prospects")
+
+
+@pytest.fixture(scope="module")
+def canonical(small_sample):
+    src = sources.open_source(config.SourceParams(kind="duckdb", path=str(small_sample / "crm.duckdb")))
+    return {t: src.read(t) for t in TABLES}
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, table: str):
+    key = list(a.columns[:3])
+    a = a.sort_values(key).reset_index(drop=True)
+    b = b[a.columns].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=table)
+
+
+def test_every_table_is_present_and_typed(canonical, small_truth):
+    assert {t: len(canonical[t]) for t in ("customers", "orders", "interactions")} == \
+        {t: small_truth["counts"][t] for t in ("customers", "orders", "interactions")}
+    o = canonical["orders"]
+    assert pd.api.types.is_datetime64_any_dtype(o["order_date"]) and pd.api.types.is_float_dtype(o["amount"])
+
+
+@pytest.mark.parametrize("kind", ["csv", "csv-gbk", "parquet", "excel", "sqlite"])
+def test_formats_round_trip(kind, canonical, tmp_path):
+    folder = tmp_path / kind
+    folder.mkdir()
+    small = {t: canonical[t].head(300) if kind == "excel" else canonical[t] for t in ("customers", "orders")}
+    if kind.startswith("csv"):
+        enc = "gbk" if kind == "csv-gbk" else "utf-8-sig"
+        for t, df in small.items():
+            df.to_csv(folder / f"{t}.csv", index=False, encoding=enc)
+        params = config.SourceParams(kind="csv", path=str(folder))
+    elif kind == "parquet":
+        for t, df in small.items():
+            df.to_parquet(folder / f"{t}.parquet", index=False)
+        params = config.SourceParams(kind="parquet", path=str(folder))
+    elif kind == "excel":
+        with pd.ExcelWriter(folder / "crm.xlsx") as xl:
+            for t, df in small.items():
+                df.to_excel(xl, sheet_name=t, index=False)
+        params = config.SourceParams(kind="excel", path=str(folder / "crm.xlsx"))
+    else:
+        with sqlite3.connect(folder / "crm.sqlite") as con:
+            for t, df in small.items():
+                df.to_sql(t, con, index=False)
+        params = config.SourceParams(kind="sqlite", path=str(folder / "crm.sqlite"))
+    src = sources.open_source(params)
+    assert set(src.available()) == {"customers", "orders"}
+    for t, df in small.items():
+        _same(df, src.read(t), f"{kind}:{t}")
+
+
+def test_encoding_detection(tmp_path):
+    text = "客户名称,金额\n深圳华信科技有限公司,1\n"
+    for enc, expected in (("utf-8-sig", "utf-8-sig"), ("utf-8", "utf-8"), ("gbk", "gbk"), ("gb18030", "gb18030")):
+        body = text + ("𠀀\n" if enc == "gb18030" else "")  # a character GBK cannot encode
+        path = tmp_path / f"{enc}.csv"
+        path.write_bytes(body.encode(enc))
+        assert sources.detect_encoding(path) == expected
+
+
+def test_chinese_headers_mapped_with_shipped_mapping(tmp_path, canonical):
+    mapping = sources.column_mapping("columns_zh.yaml")
+    reverse = {"order_id": "订单编号", "customer_id": "客户编号", "order_date": "下单日期", "amount": "订单金额"}
+    assert all(mapping[v] == k for k, v in reverse.items())
+    df = canonical["orders"].head(50)[list(reverse)].rename(columns=reverse)
+    df["下单日期"] = df["下单日期"].dt.strftime("%Y年%-m月%-d日")
+    df.to_csv(tmp_path / "orders.csv", index=False, encoding="gbk")
+    src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path)), "columns_zh.yaml")
+    got = src.read("orders")
+    assert list(got.columns) == list(reverse)
+    assert (got["order_date"].dt.normalize() == canonical["orders"].head(50)["order_date"].dt.normalize()).all()
+
+
+def test_date_formats_of_chinese_exports():
+    raw = pd.Series(["2024-01-05", "2024/1/5", "20240105", "2024年1月5日", "45296", "2024.1.5", "2024-1-5 13:45", None, "31/12/2024"])
+    dates, bad = sources.parse_dates(raw)
+    assert (dates[:7].dt.normalize() == pd.Timestamp("2024-01-05")).all()
+    assert bad.tolist() == [False] * 8 + [True]
+
+
+def test_schema_errors_name_table_column_rows_and_fix(tmp_path):
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount\nO1,C1,2024-01-05,10\nO2,C1,not a date,20\nO2,C2,2024-01-07,abc\n", encoding="utf-8")
+    src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path)))
+    with pytest.raises(SchemaError) as err:
+        src.read("orders")
+    msg = str(err.value)
+    assert "table 'orders'" in msg and str(tmp_path) in msg
+    assert "column 'order_date' has 1 value(s) (33.3%) that are not dates, first at row(s) 3: 'not a date'" in msg
+    assert "column 'amount' has 1 value(s) (33.3%) that are not numbers, first at row(s) 4: 'abc'" in msg
+    assert "primary key 'order_id' repeats for 1 value(s), first at row(s) 3, 4" in msg
+    assert "custlab never edits it" in msg
+    tolerant = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), bad_value_tolerance=0.5))
+    with pytest.raises(SchemaError, match="primary key"):  # tolerance covers values, never keys
+        tolerant.read("orders")
+
+
+def test_missing_column_and_empty_table(tmp_path):
+    (tmp_path / "orders.csv").write_text("order_id,customer_id,amount\nO1,C1,1\n", encoding="utf-8")
+    (tmp_path / "customers.csv").write_text("customer_id,name\n", encoding="utf-8")
+    src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path)))
+    with pytest.raises(SchemaError, match=r"lacks required column\(s\) \['order_date'\].*columns_zh.yaml"):
+        src.read("orders")
+    with pytest.raises(SchemaError, match="is empty"):
+        src.read("customers")
+    with pytest.raises(SourceError, match="Table 'survey' cannot be read"):
+        src.read("survey")
+
+
+def test_orders_are_aggregated_in_duckdb(small_sample, canonical):
+    import duckdb
+
+    src = sources.open_source(config.SourceParams(kind="duckdb", path=str(small_sample / "crm.duckdb")))
+    con = duckdb.connect()
+    rel = src.orders_relation(con)
+    total = con.sql("SELECT sum(amount) FROM rel").fetchall()[0][0]
+    assert total == pytest.approx(canonical["orders"]["amount"].sum())
+
+
+@pytest.mark.postgres
+def test_postgresql_serves_the_same_tables(postgres_url, small_sample, canonical):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(postgres_url)
+    raw = sources.open_source(config.SourceParams(kind="duckdb", path=str(small_sample / "crm.duckdb")))
+    with engine.begin() as conn:
+        for t in TABLES:
+            raw.read_raw(t).to_sql(t, conn, index=False, if_exists="replace", chunksize=5000, method="multi")
+    engine.dispose()
+    pg = sources.open_source(config.SourceParams(kind="sql", path=None, url=postgres_url))
+    assert set(pg.available()) == set(TABLES)
+    for t in TABLES:
+        _same(canonical[t], pg.read(t), f"postgres:{t}")
+    assert len(pg.fingerprint()) == len(TABLES)
