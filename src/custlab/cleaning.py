@@ -41,6 +41,10 @@ class ImpossibleValues:
         return out.reset_index(level=0).set_index("table", append=True).swaplevel().sort_index() \
             if len(out) else pd.DataFrame({"rows": []}, index=pd.MultiIndex.from_tuples([], names=["table", "rule"]))
 
+    def totals(self) -> dict[str, int]:
+        """Rows per ``"table|rule"`` (for recorded metrics)."""
+        return {f"{t}|{r}": int(n) for (t, r), n in self.counts["rows"].items()}
+
     def count(self, rule: str) -> int:
         return int((self.flags["rule"] == rule).sum())
 

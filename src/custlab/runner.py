@@ -158,7 +158,9 @@ def _execute(task: dict[str, Any], events) -> None:
     except Exception as exc:  # dead kernel, cell timeout: reported, never raised
         kind = type(exc).__name__
         status = "timeout" if "Timeout" in kind else "failed"
-        result.update(status=status, error=f"{kind}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else kind}")
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().strip("-")]
+        reason = next((ln for ln in lines if "timed out" in ln or "died" in ln.lower()), lines[0] if lines else kind)
+        result.update(status=status, error=f"{kind}: {reason}")
     result["seconds"] = round(time.monotonic() - started, 2)
     publish_notebook(partial, folder, name, task["language"], result)
     events.put(("done", name, result))

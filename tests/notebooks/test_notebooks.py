@@ -1,0 +1,29 @@
+"""Every notebook in notebooks/ runs top to bottom on the small sample through the runner."""
+import json
+
+import pytest
+
+from custlab import config, runner
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_path):
+    params = tmp_path / "small.yaml"
+    params.write_text(f"source:\n  path: {small_sample / 'crm.duckdb'}\n", encoding="utf-8")
+    result = runner.run([params], out=tmp_path / "reports", jobs=2, timeout=300)
+    assert result.ok, result.summary()
+    assert {o.notebook for o in result.outcomes} == {p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")}
+    by = {o.notebook: o.metrics for o in result.outcomes}
+    assert by["00_data_quality"]["rows"]["customers"] == small_truth["counts"]["customers"]
+    negative = sum(1 for i in small_truth["impossible"] if i.get("column") == "amount")
+    assert by["00_data_quality"]["impossible"]["orders|negative_amount"] == negative
+    ka = by["10_key_accounts"]
+    assert 0.65 <= ka["key_account_revenue_share"] <= 0.85
+    leader = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")
+    phones = [p for p in json.dumps(small_truth).split('"') if p.isdigit() and len(p) == 11]
+    assert "def " not in leader and "report.record" not in leader
+    import duckdb
+
+    con = duckdb.connect(str(small_sample / "crm.duckdb"), read_only=True)
+    phones = [r[0] for r in con.sql("select phone from customers where phone is not null").fetchall()]
+    assert not any(p in leader for p in phones)

@@ -1,0 +1,131 @@
+"""The runner on tiny fixture notebooks: ok, raises, no parameters cell, timeout, dead kernel."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from custlab import config, runner
+from custlab.errors import ParamsError
+
+SECRET_CODE = "ANALYST_ONLY_CODE_MARKER = 1"
+
+
+def _nb(path, *cells, tagged=True):
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells.append(new_markdown_cell("# fixture"))
+    params = new_code_cell("param_files = []\noverrides = {}")
+    if tagged:
+        params.metadata["tags"] = ["parameters"]
+    nb.cells.append(params)
+    nb.cells += [new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+
+
+OK_CELLS = (SECRET_CODE, "from custlab import report\nimport pandas as pd\nreport.record('answer', 42)",
+            "report.show(pd.DataFrame({'name': ['华信'], 'phone': ['13800138000'], 'email': ['li.na@x.cn']}))",
+            "print('call 13912345678')")
+
+
+@pytest.fixture()
+def notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    _nb(folder / "a_ok.ipynb", *OK_CELLS)
+    _nb(folder / "b_raises.ipynb", "x = 1", "raise ValueError('planted failure')", "y = 2")
+    _nb(folder / "c_sleeps.ipynb", "import time\ntime.sleep(120)")
+    _nb(folder / "d_dies.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    return folder
+
+
+def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
+    out = tmp_path / "reports"
+    events = []
+    result = runner.run(out=out, jobs=2, timeout=8, notebooks_dir=notebooks, params_dir=params_dir,
+                        progress=lambda kind, name, **kw: events.append((kind, name)))
+    by = {o.notebook: o for o in result.outcomes}
+    assert not result.ok
+    assert by["a_ok"].status == "ok" and by["a_ok"].metrics == {"answer": 42}
+    assert by["b_raises"].status == "failed" and by["b_raises"].failing_cell == 4  # In [4]: parameters, injected, x = 1, raise
+    assert "ValueError: planted failure" in by["b_raises"].error
+    assert by["c_sleeps"].status == "timeout" and by["c_sleeps"].seconds < 60 and "timed out" in by["c_sleeps"].error
+    assert by["d_dies"].status == "failed" and "Dead" in by["d_dies"].error
+    assert ("cell", "a_ok") in events and ("done", "d_dies") in events
+    folder = result.folder
+    for name in by:
+        for suffix in (".ipynb", ".html", ".leadership.html"):
+            assert (folder / f"{name}{suffix}").exists(), f"{name}{suffix}"
+    assert not list(folder.glob(".*"))  # no temporary or partial files left
+    analyst = (folder / "a_ok.html").read_text(encoding="utf-8")
+    leader = (folder / "a_ok.leadership.html").read_text(encoding="utf-8")
+    assert "ANALYST_ONLY_CODE_MARKER" in analyst and "ANALYST_ONLY_CODE_MARKER" not in leader
+    assert "13800138000" in analyst and "13800138000" not in leader and "138****8000" in leader
+    assert "13912345678" not in leader and "li.na@x.cn" not in leader
+    failed_html = (folder / "b_raises.html").read_text(encoding="utf-8")
+    assert "planted failure" in failed_html and "An Exception was encountered" in failed_html
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed" and manifest["run_id"] == result.run_id
+    assert set(manifest["notebooks"]) == {"a_ok", "b_raises", "c_sleeps", "d_dies"}
+    assert manifest["notebooks"]["a_ok"]["metrics"] == {"answer": 42}
+    assert manifest["notebooks"]["a_ok"]["params"]["source"]["kind"] == "duckdb"
+    assert len(next(iter(manifest["inputs"].values()))) == 64
+    assert manifest["git"]["commit"] and manifest["packages"]["pandas"]
+    assert not (out / "latest").exists()  # a failed run never becomes latest
+    assert result.run_id in (out / "index.html").read_text(encoding="utf-8")
+    assert "b_raises" in (folder / "run.log").read_text(encoding="utf-8")
+    assert "b_raises" in result.summary() and "planted failure" in result.summary()
+
+
+def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
+    out = tmp_path / "reports"
+    result = runner.run(out=out, only=["a_ok"], notebooks_dir=notebooks, params_dir=params_dir)
+    assert result.ok
+    assert os.readlink(out / "latest") == result.run_id
+    assert "answer" in (out / "latest" / "index.html").read_text(encoding="utf-8")
+    assert runner.list_runs(out)[0]["status"] == "ok"
+
+
+def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
+    _nb(notebooks / "e_untagged.ipynb", "x = 1", tagged=False)
+    (params_dir / "a_ok.yaml").write_text("colour: red\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    with pytest.raises(ParamsError) as err:
+        runner.run(out=out, notebooks_dir=notebooks, params_dir=params_dir)
+    msg = str(err.value)
+    assert "Nothing was run" in msg and "'colour' is unknown" in msg and "a_ok.yaml" in msg
+    assert "e_untagged" in msg and "no cell tagged 'parameters'" in msg
+    assert not out.exists()
+    with pytest.raises(ParamsError, match="--only names \\['zz'\\]"):
+        runner.run(out=out, only=["zz"], notebooks_dir=notebooks, params_dir=params_dir)
+
+
+def test_killed_run_leaves_latest_intact(notebooks, params_dir, tmp_path):
+    out = tmp_path / "reports"
+    good = runner.run(out=out, only=["a_ok"], notebooks_dir=notebooks, params_dir=params_dir)
+    script = (f"from custlab import runner; from pathlib import Path\n"
+              f"runner.run(out=Path({str(out)!r}), only=['c_sleeps'], notebooks_dir=Path({str(notebooks)!r}), "
+              f"params_dir=Path({str(params_dir)!r}))")
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len([p for p in out.iterdir() if p.is_dir() and not p.is_symlink()]) < 2:
+        time.sleep(0.2)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert os.readlink(out / "latest") == good.run_id
+    assert json.loads((out / "latest" / "manifest.json").read_text())["status"] == "ok"
+    statuses = {m["run_id"]: m["status"] for m in runner.list_runs(out)}
+    assert statuses[good.run_id] == "ok" and "incomplete" in statuses.values()
+
+
+def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), path.name
+        assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1, path.name
