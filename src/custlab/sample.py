@@ -23,6 +23,7 @@ CHUNK = 50_000
 START, END = pd.Timestamp("2024-07-01"), pd.Timestamp("2026-06-30")  # 24 months of orders
 MONTHS = 24
 DECLINE_MONTHS = 3  # decliners buy and interact less in the last quarter
+DECLINE_FACTOR = 0.25  # ... at a quarter of their usual rate
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 SIZE_SHARE = (0.08, 0.20, 0.40, 0.32)
 # employees and annual revenue (CNY) ranges per size class (the cleaning defaults)
@@ -190,16 +191,14 @@ def _people(rng, n: int, used: dict[str, set], trade_py: np.ndarray):
     return contact, phone, email
 
 
-def _monthly_rates(rng, seg: np.ndarray, decl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Orders per month per customer (n x 24) and each customer's mean order value."""
+def _monthly_rates(rng, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Orders per month per customer (n x 24, before any decline) and each customer's mean order value."""
     names = list(SEGMENTS)
     rate = np.array([SEGMENTS[names[s]]["rate"] for s in seg]) * rng.gamma(4, 1 / 4, len(seg)) / 12
     value = np.array([SEGMENTS[names[s]]["value"] for s in seg]) * rng.lognormal(-0.125, 0.5, len(seg))
     trend = np.array([SEGMENTS[names[s]]["trend"] for s in seg])
     m = np.arange(MONTHS) / (MONTHS - 1) - 0.5
-    lam = rate[:, None] * (1 + trend[:, None] * m[None, :])
-    lam[decl, MONTHS - DECLINE_MONTHS:] *= 0.25
-    return lam, value
+    return rate[:, None] * (1 + trend[:, None] * m[None, :]), value
 
 
 def _orders(rng, ids: np.ndarray, seg: np.ndarray, lam: np.ndarray, value: np.ndarray, first_order: int) -> pd.DataFrame:
@@ -230,7 +229,7 @@ def _interactions(rng, ids: np.ndarray, seg: np.ndarray, decl: np.ndarray) -> pd
     base = np.array([SEGMENTS[names[s]]["inter"] for s in seg])  # n x 4
     factor = rng.gamma(6, 1 / 6, len(ids))
     lam = base[:, None, :] * factor[:, None, None] * np.ones((1, MONTHS, 1))
-    lam[decl, MONTHS - DECLINE_MONTHS:, :] *= 0.25
+    lam[decl, MONTHS - DECLINE_MONTHS:, :] *= DECLINE_FACTOR
     counts = rng.poisson(lam)
     c, m, k = np.nonzero(counts)
     months = pd.date_range(START, periods=MONTHS, freq="MS").to_numpy()
@@ -444,13 +443,12 @@ def _customer_chunk(rng, n: int, next_id: int, used: dict[str, set], truth: dict
     seg = (rng.uniform(size=n)[:, None] > seg_p.cumsum(axis=1)).sum(axis=1).clip(0, len(SEGMENTS) - 1)
     ids = np.char.add("C", np.char.zfill(np.arange(next_id, next_id + n).astype(str), 7)).astype(object)
     contact, phone, email = _people(rng, n, used, firm["_trade_py"].to_numpy())
-    no_decline = np.zeros(n, bool)
-    lam0, value = _monthly_rates(rng, seg, no_decline)
+    lam0, value = _monthly_rates(rng, seg)
     expected0 = (lam0 * value[:, None]).sum(axis=1)
     eligible = expected0 >= np.quantile(expected0, 0.80)  # decliners are high-value customers slipping away
     decl = eligible & (rng.uniform(size=n) < 0.15)
     lam = lam0.copy()
-    lam[decl, MONTHS - DECLINE_MONTHS:] *= 0.25
+    lam[decl, MONTHS - DECLINE_MONTHS:] *= DECLINE_FACTOR
     expected = (lam * value[:, None]).sum(axis=1)
     clean = firm.assign(customer_id=ids, contact=contact, phone=phone, email=email,
                         channel=rng.choice(CHANNELS, n), industry=firm["industry_code"])
@@ -533,7 +531,7 @@ def generate(out_dir: str | Path, customers: int = 5000, seed: int = 20240601) -
         segment_spec={s: {k: v for k, v in spec.items()} for s, spec in SEGMENTS.items()},
         key_accounts={"rule": "top 20% of customers by planted expected revenue over the 24 months",
                       "expected_revenue_cut": float(key_cut), "customer_ids": people.loc[key, "customer_id"].tolist()},
-        decliners={"rule": f"orders and interactions x0.25 in the last {DECLINE_MONTHS} months; drawn (15%) among the top 20% by expected revenue before the decline",
+        decliners={"rule": f"orders and interactions x{DECLINE_FACTOR} in the last {DECLINE_MONTHS} months; drawn (15%) among the top 20% by expected revenue before the decline",
                    "customer_ids": people.loc[people["decliner"], "customer_id"].tolist()},
         future_key_accounts={"rule": "large companies buying like steady or small customers",
                              "customer_ids": people.loc[future_key, "customer_id"].tolist()},

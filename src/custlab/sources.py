@@ -9,6 +9,7 @@ bad rows. Large order tables are aggregated in DuckDB (see :meth:`Source.orders_
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import re
 import secrets
@@ -242,7 +243,14 @@ class Source:
         return {str(p): file_sha256(p) for p in files}
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, computed once per (path, size, modification time) in this process."""
+    st = Path(path).stat()
+    return _file_sha256(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_sha256(path: str, size: int, mtime_ns: int, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
