@@ -1,18 +1,30 @@
-"""Cleaning the customer database.
+"""Cleaning the customer database, with nothing lost.
 
-This first part profiles the raw tables (sizes, missing values, rule-based impossible values,
-credit-code check characters) for the data-quality report. Duplicate detection and merging,
-standardization, quarantine and reconciliation come with the rest of issue 4.
+Profiling (sizes, missing values, impossible values, credit-code check characters), normalization
+for matching, duplicate detection (:func:`find_duplicates`), and :func:`clean`, which merges
+duplicates, applies the missing-value policy, corrects certain unit mistakes, quarantines what
+cannot be trusted, standardizes industry, place and size, and accounts for every input row.
+:func:`load_clean` caches the result per input and cleaning settings; every notebook reads it.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from . import config, reference
+from .i18n import t
+from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
+                       normalize_email, normalize_phone, normalize_text, normalized, _text)
 
-from . import reference
+log = logging.getLogger(__name__)
 
 
+# --------------------------------------------------------------------------- profile
 def table_sizes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Rows and columns per table."""
     out = pd.DataFrame({"rows": {k: len(v) for k, v in tables.items()},
@@ -81,3 +93,455 @@ def credit_code_check(customers: pd.DataFrame) -> pd.Series:
     valid = codes.map(reference.is_valid_credit_code)
     return pd.Series({"present": int(len(codes)), "valid": int(valid.sum()), "invalid": int((~valid).sum()),
                       "missing": int(len(customers) - len(codes))}, name="credit_codes")
+
+
+# --------------------------------------------------------------------------- standardization
+def standardize_industry(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Free-text industry to the GB/T 4754 section: (section code, section name); unknown is missing."""
+    lookup = reference.industry_lookup()
+    text = _text(values).str.lower().str.replace(r"\s+", " ", regex=True)
+    code = text.map(lookup.get, na_action="ignore")
+    code = code.where(code.notna(), text.str.replace(" ", "", regex=False).map(lookup.get, na_action="ignore")).astype("string")
+    name = code.map(lambda c: reference.INDUSTRY_SECTIONS[c][0], na_action="ignore").astype("string")
+    return code, name
+
+
+def standardize_place(province: pd.Series, city: pd.Series) -> pd.DataFrame:
+    """Province and city spellings to canonical names, the province from the city when missing,
+    and the region of the province."""
+    cities = reference.city_lookup()
+    provinces = reference.province_lookup()
+    c = _text(city).map(lambda v: cities.get(v, (None, None)), na_action="ignore")
+    city_name = c.map(lambda v: v[0], na_action="ignore").astype("string")
+    city_prov = c.map(lambda v: v[1], na_action="ignore").astype("string")
+    prov = _text(province).map(provinces.get, na_action="ignore").astype("string")
+    prov = prov.fillna(city_prov)
+    region = prov.map(lambda p: reference.PROVINCES[p][0], na_action="ignore").astype("string")
+    return pd.DataFrame({"province": prov, "city": city_name, "region": region})
+
+
+def size_class(employees: pd.Series, revenue: pd.Series, thresholds: dict[str, dict[str, float]],
+               unknown: str = "未知") -> pd.Series:
+    """Size class from employees and annual revenue: the largest class that either measure reaches;
+    ``micro`` below every threshold, ``unknown`` when both are missing.
+
+    Examples
+    --------
+    >>> size_class(pd.Series([1200, 10, None]), pd.Series([None, 5e8, None]), {"large": {"employees": 1000, "revenue": 4e8}}).tolist()
+    ['large', 'large', '未知']
+    """
+    emp, rev = pd.to_numeric(employees).astype("float64"), pd.to_numeric(revenue).astype("float64")
+    out = pd.Series(np.where(emp.isna() & rev.isna(), unknown, "micro"), index=employees.index, dtype="object")
+    order = sorted(thresholds, key=lambda k: thresholds[k].get("employees", 0))  # smallest class first
+    for name in order:
+        t = thresholds[name]
+        hit = (emp >= t.get("employees", np.inf)).fillna(False) | (rev >= t.get("revenue", np.inf)).fillna(False)
+        out[hit.to_numpy()] = name
+    return out.astype("string")
+
+
+# --------------------------------------------------------------------------- outliers
+def modified_z(values: pd.Series, groups: pd.Series | None = None, min_group: int = 20) -> pd.Series:
+    """Iglewicz-Hoaglin modified z-score, 0.6745 (x - median) / MAD, within each group.
+
+    Groups with fewer than ``min_group`` values or no spread get a missing score.
+    """
+    x = pd.to_numeric(values).astype("float64")
+    g = groups if groups is not None else pd.Series(0, index=x.index)
+    grouped = x.groupby(g, dropna=False)
+    med = grouped.transform("median")
+    mad = (x - med).abs().groupby(g, dropna=False).transform("median")
+    size = grouped.transform("count")
+    z = 0.6745 * (x - med) / mad
+    return z.where((size >= min_group) & (mad > 0))
+
+
+def unit_mistakes(values: pd.Series, groups: pd.Series | None, settings) -> tuple[pd.Series, pd.Series]:
+    """(factor, outlier): the unit factor that makes an impossible value plausible, and outliers
+    that no factor explains. A value is corrected only when it is beyond ``robust_z`` on the log
+    scale and multiplying (or dividing) by one factor lands it within ``plausible_z``."""
+    logv = np.log10(pd.to_numeric(values).astype("float64").where(lambda v: v > 0))
+    z = modified_z(logv, groups, settings.min_group)
+    grouped = logv.groupby(groups if groups is not None else pd.Series(0, index=logv.index), dropna=False)
+    med = grouped.transform("median")
+    scale = (z / (logv - med)).abs()  # 0.6745 / MAD per row
+    factor = pd.Series(np.nan, index=values.index)
+    for f in settings.unit_factors:
+        for direction in (1, -1):
+            shifted = (logv + direction * np.log10(f) - med) * scale
+            fits = (z * direction < -settings.robust_z) & (shifted.abs() <= settings.plausible_z) & factor.isna()
+            factor[fits.fillna(False)] = f ** direction
+    outlier = (z.abs() > settings.robust_z).fillna(False) & factor.isna()
+    return factor, outlier
+
+
+# --------------------------------------------------------------------------- clean
+CLEANING_VERSION = 1  # bump when cleaning logic changes, so caches are rebuilt
+QUARANTINE_COLUMNS = ["table", "key", "row", "column", "value", "reason", "scope"]
+CHANGE_COLUMNS = ["table", "key", "column", "before", "after", "reason"]
+
+
+class _Ledger:
+    """Collects quarantined rows and values, and every changed value, as the cleaning goes."""
+
+    def __init__(self):
+        self.quarantine: list[pd.DataFrame] = []
+        self.changes: list[pd.DataFrame] = []
+
+    def quarantine_rows(self, table: str, df: pd.DataFrame, mask, key: str, reason: str, column: str | None = None) -> pd.DataFrame:
+        """Move ``df[mask]`` to the quarantine; return the rest."""
+        mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
+        if mask.any():
+            hit = df[mask]
+            value = hit[column].astype("string") if column else pd.Series(pd.NA, index=hit.index, dtype="string")
+            self.quarantine.append(pd.DataFrame({"table": table, "key": hit[key].astype("string"), "row": hit["_row"],
+                                                 "column": column, "value": value, "reason": reason, "scope": "row"}))
+        return df[~mask]
+
+    def quarantine_values(self, table: str, df: pd.DataFrame, mask, key: str, column: str, reason: str) -> None:
+        """Record ``df.loc[mask, column]`` as quarantined values (the caller sets them missing)."""
+        mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
+        if mask.any():
+            hit = df[mask]
+            self.quarantine.append(pd.DataFrame({"table": table, "key": hit[key].astype("string"), "row": hit["_row"],
+                                                 "column": column, "value": hit[column].astype("string"),
+                                                 "reason": reason, "scope": "value"}))
+
+    def change(self, table: str, df: pd.DataFrame, key: str, column: str, after: pd.Series, reason: str) -> None:
+        """Record where ``after`` differs from ``df[column]`` (missing on one side counts)."""
+        before = df[column].astype("string")
+        new = after.astype("string")
+        differ = (before != new).fillna(before.isna() != new.isna())
+        if differ.any():
+            self.changes.append(pd.DataFrame({"table": table, "key": df.loc[differ, key].astype("string"), "column": column,
+                                              "before": before[differ], "after": new[differ], "reason": reason}))
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        q = pd.concat(self.quarantine, ignore_index=True) if self.quarantine else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+        c = pd.concat(self.changes, ignore_index=True) if self.changes else pd.DataFrame(columns=CHANGE_COLUMNS)
+        return q.astype({"row": "int64", "column": "string", "value": "string"}), c.astype("string")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """The clean tables and the account of how they came to be.
+
+    ``tables``: clean canonical tables (customers gain industry_code, size_class, credit_code_valid).
+    ``merge_log``: one row per merged record: entity, survivor_id, merged_id, rule, score, columns
+    the survivor took from its duplicates. ``quarantine``: rows (scope "row") and values (scope
+    "value") set aside, with table, key, input row number, column, value and reason.
+    ``changes``: every changed value, before and after, with its reason. ``reconciliation``: per
+    table, input rows = kept + merged + quarantined. ``followup``: customers whose key fields are missing.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    merge_log: pd.DataFrame
+    quarantine: pd.DataFrame
+    changes: pd.DataFrame
+    reconciliation: pd.DataFrame
+    followup: pd.DataFrame
+    duplicate_pairs: pd.DataFrame
+
+    @property
+    def balanced(self) -> bool:
+        return bool(self.reconciliation["balanced"].all())
+
+    def quarantine_reasons(self) -> pd.DataFrame:
+        """Quarantined rows and values per table and reason, most frequent first."""
+        out = self.quarantine.groupby(["table", "scope", "reason"]).size().rename("count").reset_index()
+        return out.sort_values(["table", "count"], ascending=[True, False]).set_index(["table", "scope", "reason"])
+
+    def change_reasons(self) -> pd.DataFrame:
+        """Changed values per table, column and reason."""
+        return self.changes.groupby(["table", "column", "reason"]).size().rename("count").to_frame()
+
+    def merged_by_rule(self) -> pd.Series:
+        """Merged records by the strongest rule that linked them (exact keys before fuzzy)."""
+        strongest = self.merge_log["rule"].str.split(",").str[0]
+        return strongest.value_counts().rename("records").rename_axis("rule")
+
+    def summary(self) -> pd.DataFrame:
+        return self.reconciliation
+
+
+def _to_days_limit(params) -> pd.Timestamp:
+    as_of = pd.Timestamp(params.as_of) if params.as_of else pd.Timestamp.today().normalize()
+    return as_of + pd.Timedelta(days=params.cleaning.future_date_tolerance_days)
+
+
+def _apply_units(tables: dict[str, pd.DataFrame], units: dict[str, float]) -> None:
+    for spec, factor in units.items():
+        table, _, column = spec.partition(".")
+        if factor != 1 and table in tables and column in tables[table]:
+            tables[table][column] = tables[table][column] * factor
+
+
+def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Ledger) -> pd.DataFrame:
+    c = ledger.quarantine_rows("customers", c, c["customer_id"].isna(), "_row", "missing_customer_id", "customer_id")
+    c = ledger.quarantine_rows("customers", c, c["customer_id"].duplicated(), "customer_id", "duplicate_customer_id", "customer_id")
+    key = "customer_id"
+    if "employees" in c:
+        bad = (c["employees"] <= 0).fillna(False)
+        ledger.change("customers", c, key, "employees", c["employees"].mask(bad), "zero_employees")
+        c["employees"] = c["employees"].mask(bad)
+    if "registered_date" in c:
+        bad = (c["registered_date"] > limit).fillna(False)
+        ledger.change("customers", c, key, "registered_date", c["registered_date"].mask(bad), "future_registered_date")
+        c["registered_date"] = c["registered_date"].mask(bad)
+    if "industry" in c:
+        code, name = standardize_industry(c["industry"])
+        unmapped = c["industry"].notna() & code.isna()
+        ledger.change("customers", c[unmapped], key, "industry", name[unmapped], "industry_unmapped")
+        ledger.change("customers", c[~unmapped], key, "industry", name[~unmapped], "industry_standardized")
+        c["industry"], c["industry_code"] = name, code
+    if "province" in c or "city" in c:
+        place = standardize_place(c.get("province", pd.Series(pd.NA, index=c.index)), c.get("city", pd.Series(pd.NA, index=c.index)))
+        for column in place:
+            if column in c:
+                keep_raw = place[column].isna() & c[column].notna()  # an unknown spelling stays as written
+                place[column] = place[column].where(~keep_raw, c[column].astype("string"))
+                ledger.change("customers", c, key, column, place[column], f"{column}_standardized")
+            c[column] = place[column]
+    for column, fn in (("phone", normalize_phone), ("email", normalize_email)):
+        if column in c:
+            tidy = fn(c[column])
+            tidy = tidy.where(tidy.notna(), c[column].astype("string"))  # unrecognized stays as written
+            ledger.change("customers", c, key, column, tidy, f"{column}_normalized")
+            c[column] = tidy
+    if "credit_code" in c:
+        c["credit_code_valid"] = normalize_credit_code(c["credit_code"]).notna().where(c["credit_code"].notna())
+    if {"annual_revenue", "employees"} <= set(c.columns):
+        out = settings.outliers
+        per_head = c["annual_revenue"] / c["employees"]
+        groups = c[out.revenue_group] if out.revenue_group in c else None
+        factor, outlier = unit_mistakes(per_head, groups, out)
+        fixed = c["annual_revenue"] * factor.fillna(1)
+        ledger.change("customers", c, key, "annual_revenue", fixed, "unit_mistake")
+        ledger.quarantine_values("customers", c, outlier, key, "annual_revenue", "revenue_outlier")
+        c["annual_revenue"] = fixed.mask(outlier)
+    return c
+
+
+def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: _Ledger):
+    d = settings.duplicates
+    found = find_duplicates(c, exact=[x for x in d.exact if x in c], fuzzy={k: v for k, v in d.fuzzy.items() if k in c},
+                            block=[b for b in d.block if all(p.partition(":")[0].strip() in c for p in b.split("+"))],
+                            distinct=[x for x in d.distinct if x in c], max_key_group=d.max_key_group)
+    entity = found.clusters
+    multi = entity.map(entity.value_counts()) > 1
+    group = c[multi].assign(_entity=entity[multi])
+    data_cols = [col for col in c.columns if not col.startswith("_")]
+    group["_complete"] = group[data_cols].notna().sum(axis=1)
+    group["_last"] = group["customer_id"].map(last_order)
+    survivors = group.sort_values(["_entity", "_complete", "customer_id"], ascending=[True, False, True]).groupby("_entity")["customer_id"].first()
+    recent = group.sort_values(["_entity", "_last", "customer_id"], ascending=[True, False, False], na_position="last")
+    merged_rows = recent.groupby("_entity")[data_cols].first()
+    merged_rows["customer_id"] = survivors
+    by_id = group.set_index("customer_id", drop=False)
+    merged_rows["_row"] = by_id.loc[survivors, "_row"].to_numpy()
+    original = by_id.loc[survivors, data_cols].set_index(survivors.index)
+    changed = (original.astype("string") != merged_rows[data_cols].astype("string")).fillna(original.isna() != merged_rows[data_cols].isna())
+    taken = changed.apply(lambda r: ",".join(r.index[r]), axis=1)
+    id_of = c["customer_id"]
+    pairs = found.pairs.assign(left=id_of[found.pairs["left"]].to_numpy(), right=id_of[found.pairs["right"]].to_numpy())
+    long = pd.concat([pairs.rename(columns={"left": "id"}).drop(columns="right"), pairs.rename(columns={"right": "id"}).drop(columns="left")])
+    order = {r: i for i, r in enumerate(sorted(long["rule"].unique(), key=lambda r: (r == "fuzzy", r)))}
+    long["_rank"] = long["rule"].map(order)
+    rules = long.sort_values("_rank").groupby("id").agg(rule=("rule", lambda r: ",".join(dict.fromkeys(r))), score=("score", "max"))
+    gone = group[~group["customer_id"].isin(survivors)]
+    merge_log = pd.DataFrame({"entity": gone["_entity"].to_numpy(), "survivor_id": gone["_entity"].map(survivors).to_numpy(),
+                              "merged_id": gone["customer_id"].to_numpy()})
+    merge_log = merge_log.join(rules, on="merged_id").assign(columns_taken=lambda m: m["entity"].map(taken))
+    survivor_map = dict(zip(merge_log["merged_id"], merge_log["survivor_id"]))
+    kept = c[~multi]
+    merged_rows = merged_rows.reset_index(drop=True).astype({k: v for k, v in c.dtypes.items() if k in merged_rows}, errors="ignore")
+    out = pd.concat([kept, merged_rows[c.columns]], ignore_index=True).sort_values("_row", kind="stable").reset_index(drop=True)
+    return out, merge_log.reset_index(drop=True), survivor_map, pairs
+
+
+def _missing_policy(c: pd.DataFrame, settings, ledger: _Ledger) -> pd.DataFrame:
+    for column, action in settings.missing.items():
+        if column not in c:
+            continue
+        gone = c[column].isna() | (c[column].astype("string").str.strip() == "").fillna(False)
+        if action == "drop":
+            c = ledger.quarantine_rows("customers", c, gone, "customer_id", f"missing_{column}", column)
+        elif action == "unknown":
+            ledger.change("customers", c[gone], "customer_id", column, pd.Series(settings.unknown_label, index=c.index[gone]), "missing_unknown")
+            c[column] = c[column].astype("string").mask(gone, settings.unknown_label)
+        elif action == "median":
+            group = c[settings.outliers.revenue_group] if settings.outliers.revenue_group in c else pd.Series(0, index=c.index)
+            filled = c[column].fillna(c[column].groupby(group).transform("median")).fillna(c[column].median())
+            ledger.change("customers", c, "customer_id", column, filled, "missing_median")
+            c[column] = filled
+    return c
+
+
+def _followup(c: pd.DataFrame, settings) -> pd.DataFrame:
+    """Customers with a missing key field (or one marked unknown), for the sales team to complete."""
+    fields = [f for f in settings.key_fields if f in c]
+    gone = pd.DataFrame({f: c[f].isna() | (c[f].astype("string") == settings.unknown_label).fillna(False) for f in fields})
+    hit = gone.any(axis=1)
+    missing = gone[hit].apply(lambda r: ",".join(r.index[r]), axis=1)
+    return pd.DataFrame({"customer_id": c.loc[hit, "customer_id"], "name": c.loc[hit, "name"] if "name" in c else pd.NA,
+                         "missing": missing, "status": settings.followup_label}).reset_index(drop=True)
+
+
+def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
+    for column in ("order_id", "customer_id", "order_date", "amount"):
+        o = ledger.quarantine_rows("orders", o, o[column].isna(), "_row", f"missing_{column}", column)
+    q = ledger.quarantine_rows
+    o = q("orders", o, o["order_id"].duplicated(), "order_id", "duplicate_order_id", "order_id")
+    o = q("orders", o, o["amount"] < 0, "order_id", "negative_amount", "amount")
+    o = q("orders", o, o["order_date"] > limit, "order_id", "future_order_date", "order_date")
+    o = q("orders", o, o["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id")
+    o = q("orders", o, ~o["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")
+    out = settings.outliers
+    per = o[out.order_amount_per] if out.order_amount_per in o else None
+    unit_value = o["amount"] / per.where(per > 0) if per is not None else o["amount"]
+    factor, outlier = unit_mistakes(unit_value, o[out.order_amount_group] if out.order_amount_group in o else None, out)
+    fixed = (o["amount"] * factor.fillna(1)).round(2)
+    ledger.change("orders", o, "order_id", "amount", fixed, "unit_mistake")
+    o = o.assign(amount=fixed.where(factor.notna(), o["amount"]))
+    o = q("orders", o, outlier, "order_id", "amount_outlier", "amount")
+    return o.assign(customer_id=o["customer_id"].replace(survivor_map))
+
+
+def _clean_interactions(i: pd.DataFrame, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
+    q = ledger.quarantine_rows
+    for column in ("customer_id", "date"):
+        i = q("interactions", i, i[column].isna(), "_row", f"missing_{column}", column)
+    i = q("interactions", i, i["count"] < 0, "_row", "negative_count", "count")
+    i = q("interactions", i, i["date"] > limit, "_row", "future_date", "date")
+    i = q("interactions", i, i["customer_id"].isin(dropped), "_row", "customer_quarantined", "customer_id")
+    i = q("interactions", i, ~i["customer_id"].isin(known), "_row", "unknown_customer", "customer_id")
+    return i.assign(customer_id=i["customer_id"].replace(survivor_map))
+
+
+def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
+    """Clean the canonical tables by the rules in ``params.cleaning``; sources are not touched.
+
+    Parameters
+    ----------
+    tables : dict of DataFrame
+        Canonical tables (from :func:`custlab.sources.load_tables`); not modified.
+    params : DataQualityParams
+        ``as_of`` (dates after it are impossible) and ``cleaning`` (every rule and threshold).
+
+    Returns
+    -------
+    CleanResult
+        Every input row of customers, orders and interactions is kept, merged into another
+        customer or quarantined with a reason; ``reconciliation`` shows that the counts balance.
+    """
+    settings, limit, ledger = params.cleaning, _to_days_limit(params), _Ledger()
+    work = {name: df.copy() for name, df in tables.items()}
+    _apply_units(work, settings.units)
+    for df in work.values():
+        df["_row"] = np.arange(1, len(df) + 1)
+    out = {name: df for name, df in work.items() if name not in ("customers", "orders", "interactions")}
+    merge_log, survivor_map = pd.DataFrame(columns=["entity", "survivor_id", "merged_id", "rule", "score", "columns_taken"]), {}
+    pairs = pd.DataFrame(columns=["left", "right", "score", "rule"])
+    followup = pd.DataFrame(columns=["customer_id", "name", "missing", "status"])
+    known, dropped = set(), set()
+    if "customers" in work:
+        c = _clean_customers(work["customers"], settings, limit, ledger)
+        last_order = (work["orders"].groupby("customer_id")["order_date"].max() if "orders" in work else pd.Series(dtype="datetime64[ns]"))
+        c, merge_log, survivor_map, pairs = _merge_duplicates(c, settings, last_order, ledger)
+        c = _missing_policy(c, settings, ledger)
+        if "employees" in c or "annual_revenue" in c:
+            c["size_class"] = size_class(c.get("employees", pd.Series(np.nan, index=c.index)),
+                                         c.get("annual_revenue", pd.Series(np.nan, index=c.index)),
+                                         settings.size_classes, settings.unknown_label)
+        followup = _followup(c, settings)
+        known = set(c["customer_id"]) | set(survivor_map)
+        dropped = set(work["customers"]["customer_id"].dropna()) - known
+        out["customers"] = c
+    if "orders" in work:
+        out["orders"] = _clean_orders(work["orders"], settings, limit, known, dropped, survivor_map, ledger) if known else work["orders"]
+    if "interactions" in work:
+        out["interactions"] = _clean_interactions(work["interactions"], limit, known, dropped, survivor_map, ledger) if known else work["interactions"]
+    for name, df in out.items():
+        if name not in ("customers", "orders", "interactions") and "customer_id" in df:
+            df["customer_id"] = df["customer_id"].replace(survivor_map)
+    quarantine, changes = ledger.frames()
+    rows = quarantine[quarantine["scope"] == "row"].groupby("table").size()
+    recon = pd.DataFrame({"input": {n: len(df) for n, df in tables.items()},
+                          "kept": {n: len(df) for n, df in out.items()},
+                          "merged": {n: len(merge_log) if n == "customers" else 0 for n in tables},
+                          "quarantined": {n: int(rows.get(n, 0)) for n in tables}})
+    recon["balanced"] = recon["input"] == recon["kept"] + recon["merged"] + recon["quarantined"]
+    recon.index.name = "table"
+    clean_tables = {n: df.drop(columns="_row").reset_index(drop=True) for n, df in out.items()}
+    return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs)
+
+
+def _settings_key(params) -> str:
+    from . import __version__, sources
+
+    payload = repr((CLEANING_VERSION, __version__, params.as_of, config.to_dict(params)["cleaning"]))
+    return sources.cache_key(params.source, params.columns) + "-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def quality_params(params, files=(), overrides: dict | None = None):
+    """The data-quality parameters that go with ``params`` (another notebook's) and the same files."""
+    if isinstance(params, config.DataQualityParams):
+        return params
+    base = {f.name for f in dataclasses.fields(config.BaseParams)}
+    return config.load_params("00_data_quality", files, {k: v for k, v in (overrides or {}).items() if k in base})
+
+
+_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs")
+
+
+def load_clean(params, files=(), overrides: dict | None = None, cache_dir: Path = config.CACHE_DIR) -> CleanResult:
+    """The clean tables, computed once per input and cleaning settings and cached as Parquet.
+
+    ``params`` may be any notebook's parameters: the cleaning settings come from the
+    data-quality parameters layered from the same ``files``, so every notebook reads the same
+    clean tables as 00_data_quality.
+    """
+    from . import sources
+
+    dq = quality_params(params, files, overrides)
+    folder = cache_dir / f"clean-{_settings_key(dq)}"
+
+    def fill(tmp: Path) -> None:
+        result = clean(sources.load_tables(dq, cache_dir=cache_dir), dq)
+        (tmp / "tables").mkdir()
+        for name, df in result.tables.items():
+            df.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
+        for name in _RESULT_FRAMES:
+            getattr(result, name).astype({c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in getattr(result, name)}) \
+                .to_parquet(tmp / f"{name}.parquet", index=name == "reconciliation")
+
+    sources.cached_folder(folder, fill)
+    tables = {p.stem: pd.read_parquet(p) for p in sorted((folder / "tables").glob("*.parquet"))}
+    return CleanResult(tables, **{name: pd.read_parquet(folder / f"{name}.parquet") for name in _RESULT_FRAMES})
+
+
+
+# --------------------------------------------------------------------------- findings
+def findings(result: CleanResult, language: str = "en") -> list[str]:
+    """Three to five plain sentences for leadership, generated from the cleaning numbers."""
+    r = result.reconciliation
+    out = []
+    merged = int(r.loc["customers", "merged"]) if "customers" in r.index else 0
+    if merged:
+        entities = int(result.merge_log["survivor_id"].nunique())
+        out.append(t("dq_f_merged", language, merged=merged, entities=entities))
+    if "orders" in r.index:
+        q = result.quarantine[(result.quarantine["table"] == "orders") & (result.quarantine["scope"] == "row")]
+        reason = q["reason"].value_counts()
+        out.append(t("dq_f_orders", language, n=len(q), share=len(q) / max(int(r.loc["orders", "input"]), 1),
+                     reason=t(f"reason_{reason.index[0]}", language) if len(reason) else "-"))
+    units = result.changes[result.changes["reason"] == "unit_mistake"]
+    if len(units):
+        out.append(t("dq_f_units", language, n=len(units)))
+    std = result.changes[result.changes["reason"].str.endswith("_standardized")]
+    if len(std):
+        out.append(t("dq_f_standardized", language, n=len(std), customers=std["key"].nunique()))
+    if len(result.followup):
+        top = result.followup["missing"].str.split(",").explode().value_counts()
+        out.append(t("dq_f_followup", language, n=len(result.followup), column=top.index[0]))
+    return out[:5]

@@ -69,10 +69,48 @@ class BaseParams:
 
 
 @dataclass(frozen=True)
+class DuplicateSettings:
+    """How duplicate customer records are found (see :func:`custlab.cleaning.find_duplicates`)."""
+
+    exact: list[str] = field(default_factory=lambda: ["credit_code", "phone", "email"])
+    fuzzy: dict[str, float] = field(default_factory=lambda: {"name": 0.9, "contact": 0.8})
+    block: list[str] = field(default_factory=lambda: ["name:4", "city+contact"])
+    distinct: list[str] = field(default_factory=lambda: ["credit_code"])
+    max_key_group: int = 20
+
+
+@dataclass(frozen=True)
+class OutlierSettings:
+    """Statistical outliers and unit mistakes (modified z-score of log values within a group)."""
+
+    robust_z: float = 5.0  # |modified z| of log10 values above this is an outlier
+    plausible_z: float = 3.5  # a unit correction must land within this (Iglewicz-Hoaglin cut-off)
+    unit_factors: list[float] = field(default_factory=lambda: [10000.0])  # 元 vs 万元
+    order_amount_group: str | None = "product"  # compare order amounts within this column
+    order_amount_per: str | None = None  # ... per unit of this column (e.g. quantity), or whole amounts
+    revenue_group: str | None = "industry"  # compare revenue per employee within this column
+    min_group: int = 20  # groups smaller than this are not tested
+
+
+def _size_defaults() -> dict[str, dict[str, float]]:
+    return {"large": {"employees": 1000.0, "revenue": 400_000_000.0},
+            "medium": {"employees": 300.0, "revenue": 100_000_000.0},
+            "small": {"employees": 50.0, "revenue": 10_000_000.0}}
+
+
+@dataclass(frozen=True)
 class CleaningSettings:
     """Cleaning rules and thresholds (params/00_data_quality.yaml, key ``cleaning``)."""
 
     future_date_tolerance_days: int = 0
+    duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
+    missing: dict[str, Literal["flag", "unknown", "median", "drop"]] = field(default_factory=dict)
+    key_fields: list[str] = field(default_factory=lambda: ["credit_code", "phone", "industry", "province"])
+    unknown_label: str = "未知"
+    followup_label: str = "待补充"
+    outliers: OutlierSettings = field(default_factory=OutlierSettings)
+    size_classes: dict[str, dict[str, float]] = field(default_factory=_size_defaults)
+    units: dict[str, float] = field(default_factory=lambda: {"orders.amount": 1.0, "customers.annual_revenue": 1.0})
 
 
 @dataclass(frozen=True)

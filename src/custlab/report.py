@@ -132,9 +132,14 @@ def atomic_symlink(target: str | Path, link: str | Path) -> None:
 
 
 # --------------------------------------------------------------------------- HTML export
+ANALYST_ONLY = "analyst-only"  # cell tag: left out of the leadership HTML
+
+
 def _for_audience(nb: nbformat.NotebookNode, leadership: bool) -> nbformat.NotebookNode:
     """A copy of ``nb`` prepared for one audience: metrics hidden; for leadership, masked."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    if leadership:  # rule-by-rule detail and samples of changed rows are for analysts only
+        nb.cells = [c for c in nb.cells if ANALYST_ONLY not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if leadership and cell.cell_type == "markdown":
             cell.source = privacy.scrub_text(cell.source)

@@ -355,19 +355,31 @@ def load_tables(params: config.BaseParams, tables: list[str] | None = None,
     """
     source = open_source(params.source, params.columns)
     folder = cache_dir / f"tables-{cache_key(params.source, params.columns)}"
-    if not folder.exists():
-        tmp = cache_dir / f".{folder.name}.{secrets.token_hex(4)}"
-        tmp.mkdir(parents=True)
-        try:
-            for name in source.available():
-                source.read(name).to_parquet(tmp / f"{name}.parquet", index=False)
-            tmp.rename(folder)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if not folder.exists():  # not "another process finished first"
-                raise
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+
+    def fill(tmp: Path) -> None:
+        for name in source.available():
+            source.read(name).to_parquet(tmp / f"{name}.parquet", index=False)
+
+    cached_folder(folder, fill)
     names = tables or [p.stem for p in sorted(folder.glob("*.parquet"))]
     return {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+
+
+def cached_folder(folder: Path, fill) -> Path:
+    """Create cache ``folder`` once: ``fill(tmp)`` writes into a temporary folder renamed into place,
+    so a reader never sees half a cache and two processes filling it at once do no harm."""
+    if folder.exists():
+        return folder
+    tmp = folder.parent / f".{folder.name}.{secrets.token_hex(4)}"
+    tmp.mkdir(parents=True)
+    try:
+        fill(tmp)
+        tmp.rename(folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not folder.exists():  # not "another process finished first"
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -1,0 +1,297 @@
+"""Matching records: normalization for comparison and duplicate detection on any table.
+
+Part of cleaning (re-exported by :mod:`custlab.cleaning`); kept apart because it is generic:
+it works on any table and any columns, not only on the customer database.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from . import reference
+from .errors import CleaningError
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- normalization
+_LATIN_SUFFIX = re.compile(r"(?:[\s,.]+(?:co[\s.,]*ltd|ltd|inc|corp|corporation|limited|company|co|llc|plc|gmbh)\.?)+$")
+_CJK_SUFFIX = re.compile("(?:" + "|".join(sorted(("股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "控股"),
+                                                   key=len, reverse=True)) + ")+$")
+_REGION_MARK = re.compile(r"\((?:中国|china)\)")
+_NOT_WORD = re.compile(r"[\W_]+")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _text(values) -> pd.Series:
+    return pd.Series(values, dtype="string").str.normalize("NFKC").str.strip()
+
+
+def _blank_to_na(s: pd.Series) -> pd.Series:
+    return s.mask(s == "")
+
+
+def normalize_text(values) -> pd.Series:
+    """Text for matching: NFKC (full-width to half-width), lower case, no whitespace or punctuation.
+
+    Examples
+    --------
+    >>> normalize_text(["  Ａｂｃ－12　", None]).tolist()
+    ['abc12', <NA>]
+    """
+    return _blank_to_na(_text(values).str.lower().str.replace(_NOT_WORD, "", regex=True))
+
+
+def _city_prefix() -> re.Pattern:
+    stems = {c.removesuffix("市") for _, _, _, cities in reference.PROVINCES.values() for c in cities}
+    return re.compile("^(" + "|".join(sorted((s for s in stems if s), key=len, reverse=True)) + ")市")
+
+
+_CITY_PREFIX = _city_prefix()
+
+
+def normalize_company(values) -> pd.Series:
+    """Company names for matching: :func:`normalize_text` without legal suffixes and region marks.
+
+    有限公司, 有限责任公司, 股份有限公司, 集团, （中国）, Co., Ltd., Inc. and the like are dropped,
+    and "深圳市华信" becomes "深圳华信" (the 市 after a known city is optional in registered names).
+
+    Examples
+    --------
+    >>> normalize_company(["深圳市 华信科技（中国）有限公司", "Acme Trading Co., Ltd."]).tolist()
+    ['深圳华信科技', 'acmetrading']
+    """
+    s = _text(values).str.lower().str.replace(_REGION_MARK, "", regex=True).str.strip()
+    s = s.str.replace(_LATIN_SUFFIX, "", regex=True).str.replace(_NOT_WORD, "", regex=True)
+    s = s.str.replace(_CJK_SUFFIX, "", regex=True).str.replace(_CITY_PREFIX, r"\1", regex=True)
+    return _blank_to_na(s)
+
+
+def normalize_phone(values) -> pd.Series:
+    """Phones as one 11-digit mobile number or ``0AREA-NUMBER``; anything else is missing.
+
+    Examples
+    --------
+    >>> normalize_phone(["+86 138 0013 8000", "(010) 6552 9988", "0755-8888 1234", "12345"]).tolist()
+    ['13800138000', '010-65529988', '0755-88881234', <NA>]
+    """
+    d = _text(values).str.replace(r"\D", "", regex=True)
+    country = d.str.match(r"(?:00)?86").fillna(False) & (d.str.len() >= 12)
+    d = d.where(~country, d.str.replace(r"^(?:00)?86", "", regex=True))
+    mobile = d.str.fullmatch(r"1[3-9]\d{9}").fillna(False)
+    d = d.where(mobile | d.str.startswith("0").fillna(False), "0" + d)
+    land = ~mobile & d.str.fullmatch(r"0\d{9,11}").fillna(False)
+    short_area = d.str.match(r"0(?:10|2\d)").fillna(False)
+    landline = d.where(~short_area, d.str[:3] + "-" + d.str[3:]).where(short_area, d.str[:4] + "-" + d.str[4:])
+    return d.where(mobile, landline.where(land)).astype("string")
+
+
+def normalize_email(values) -> pd.Series:
+    """E-mail addresses lower-cased; anything that is not an address is missing."""
+    s = _text(values).str.lower().str.replace(r"\s", "", regex=True)
+    return s.where(s.str.match(_EMAIL).fillna(False)).astype("string")
+
+
+def normalize_credit_code(values) -> pd.Series:
+    """Unified social credit codes upper-cased; a code that fails its check character is missing,
+    so it is never used as a matching key (count them with :func:`credit_code_check`)."""
+    s = _text(values).str.upper().str.replace(r"\s", "", regex=True)
+    ok = s.map(reference.is_valid_credit_code, na_action="ignore").astype("boolean").fillna(False)
+    return s.where(ok).astype("string")
+
+
+NORMALIZERS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "name": normalize_company, "company": normalize_company, "phone": normalize_phone, "mobile": normalize_phone,
+    "email": normalize_email, "credit_code": normalize_credit_code,
+}
+
+
+def normalized(df: pd.DataFrame, column: str, normalizers: dict | None = None) -> pd.Series:
+    """``df[column]`` normalized for matching by the normalizer named after the column (or text)."""
+    if column not in df.columns:
+        raise CleaningError(f"Column '{column}' named in the duplicate settings is not in the table "
+                            f"(columns: {', '.join(map(str, df.columns))}): fix cleaning.duplicates in params.")
+    fn = {**NORMALIZERS, **(normalizers or {})}.get(column, normalize_text)
+    out = fn(df[column].astype("string") if df[column].dtype != "string" else df[column])
+    out.index = df.index
+    return out
+
+
+# --------------------------------------------------------------------------- duplicates
+@dataclass(frozen=True)
+class DuplicateResult:
+    """Scored record pairs and the entity each record belongs to.
+
+    ``pairs``: left, right (index labels of the input, left first in input order), score (0-1),
+    rule (``exact:<column>`` or ``fuzzy``). ``clusters``: an entity id (0, 1, ...) for every row,
+    records linked directly or through others share one. ``placeholders``: exact-key values shared
+    by more rows than ``max_key_group`` (a switchboard phone, a dummy e-mail), not used as keys.
+    """
+
+    pairs: pd.DataFrame
+    clusters: pd.Series
+    placeholders: pd.DataFrame
+
+    @property
+    def duplicate_records(self) -> int:
+        """Records that are not the first of their entity (what a merge removes)."""
+        return int(len(self.clusters) - self.clusters.nunique())
+
+    def summary(self) -> pd.DataFrame:
+        """Pairs per rule."""
+        out = self.pairs.groupby("rule").size().rename("pairs").to_frame()
+        out.index.name = "rule"
+        return out
+
+
+def _group_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions sorted by group code, with start/end of every group of two or more."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    big = (ends - starts) >= 2
+    return order, starts[big], ends[big]
+
+
+def _block_key(keys: dict[str, pd.Series], spec: str) -> pd.Series:
+    """The blocking key of one pass: columns joined by '+', "col:N" = first N characters."""
+    parts = []
+    for part in spec.split("+"):
+        column, _, width = part.strip().partition(":")
+        s = keys[column]
+        parts.append(s.str[: int(width)] if width else s)
+    key = parts[0]
+    for p in parts[1:]:
+        key = key + "\x1f" + p
+    return key
+
+
+def _fuzzy_candidates(values: np.ndarray, block: pd.Series, threshold: float, chunk: int = 2000) -> np.ndarray:
+    """Pairs of positions in one block whose first fuzzy column reaches ``threshold`` (i < j, score)."""
+    codes = pd.factorize(block, use_na_sentinel=True)[0]
+    valid = codes >= 0
+    pos_all = np.flatnonzero(valid)
+    order, starts, ends = _group_bounds(codes[valid])
+    cutoff = int(np.ceil(threshold * 100))
+    found = []
+    for s, e in zip(starts, ends):
+        pos = pos_all[order[s:e]]
+        if len(pos) > 10_000:
+            log.warning("blocking key %r holds %d records; a finer block key would be faster", block.iloc[pos[0]], len(pos))
+        names = values[pos].tolist()
+        for c0 in range(0, len(pos), chunk):
+            scores = process.cdist(names[c0:c0 + chunk], names, scorer=fuzz.ratio, dtype=np.uint8,
+                                   score_cutoff=cutoff, workers=-1)
+            i, j = np.nonzero(scores)
+            i = i + c0
+            keep = i < j
+            found.append(np.c_[pos[i[keep]], pos[j[keep]], scores[i[keep] - c0, j[keep]]])
+    return np.concatenate(found) if found else np.empty((0, 3), dtype=np.int64)
+
+
+def _values_at(key: pd.Series, positions) -> np.ndarray:
+    """Normalized values at ``positions`` as a plain array, missing as ''."""
+    return key.fillna("").to_numpy(dtype=object)[np.asarray(positions, dtype=np.int64)]
+
+
+def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, float] | None = None,
+                    block: list[str] = (), distinct: list[str] = (), max_key_group: int = 20,
+                    normalizers: dict[str, Callable] | None = None) -> DuplicateResult:
+    """Find records of ``df`` that describe the same entity.
+
+    Works on any table: every column is normalized for matching (names without legal suffixes,
+    phones, e-mails, credit codes by their own rules, other text by :func:`normalize_text`).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The records; labels of its index identify them in the result.
+    exact : list of str
+        Key columns: two records sharing a normalized value are one entity (score 1).
+    fuzzy : dict of column -> threshold
+        Similarity fields (``rapidfuzz.fuzz.ratio`` on normalized text, 0-1). A pair matches when
+        every fuzzy column present on both records reaches its threshold and the first one was
+        compared; its score is the mean of the compared similarities.
+    block : list of str
+        Blocking passes for the fuzzy comparison: only records sharing a key are compared.
+        ``"city+contact"`` joins columns, ``"name:4"`` takes the first four characters.
+    distinct : list of str
+        Columns whose two different non-missing values prove two different entities (a pair
+        with two different valid credit codes is never a match).
+    max_key_group : int
+        An exact value shared by more records than this is treated as a placeholder, not a key.
+
+    Returns
+    -------
+    DuplicateResult
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["华信科技有限公司", "华信科技股份有限公司", "宏达贸易有限公司"],
+    ...                    "phone": ["138 0013 8000", None, "13900139000"]})
+    >>> find_duplicates(df, fuzzy={"name": 0.9}, block=["name:2"]).clusters.tolist()
+    [0, 0, 1]
+    """
+    fuzzy = dict(fuzzy or {})
+    if fuzzy and not block:
+        raise CleaningError("Fuzzy matching needs at least one blocking key (block=[...]); comparing every "
+                            "pair of records does not scale. Add e.g. block: ['name:4'] to the duplicate settings.")
+    columns = set(exact) | set(fuzzy) | set(distinct) | {p.strip().partition(":")[0] for b in block for p in b.split("+")}
+    keys = {c: normalized(df, c, normalizers) for c in columns}
+    n = len(df)
+    found, placeholders = [], []
+    for column in exact:
+        key = keys[column]
+        codes, uniques = pd.factorize(key, use_na_sentinel=True)
+        sizes = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        too_many = sizes > max_key_group
+        if too_many.any():
+            placeholders.append(pd.DataFrame({"column": column, "value": uniques[too_many], "records": sizes[too_many]}))
+        codes = np.where((codes >= 0) & ~too_many[np.maximum(codes, 0)], codes, -1)
+        valid = np.flatnonzero(codes >= 0)
+        order, starts, ends = _group_bounds(codes[valid])
+        if len(starts):
+            lengths = ends - starts
+            first = np.repeat(valid[order[starts]], lengths - 1)
+            others = valid[order[np.concatenate([np.arange(s + 1, e) for s, e in zip(starts, ends)])]]
+            found.append(pd.DataFrame({"left": first, "right": others, "score": 1.0, "rule": f"exact:{column}"}))
+    if fuzzy:
+        first, *rest = fuzzy
+        values = keys[first].fillna("").to_numpy(dtype=object)
+        cand = np.concatenate([_fuzzy_candidates(values, _block_key(keys, spec).where(keys[first].notna()), fuzzy[first])
+                               for spec in block])
+        cand = pd.DataFrame({"left": cand[:, 0], "right": cand[:, 1], "score": cand[:, 2] / 100}).drop_duplicates(["left", "right"])
+        total, compared, ok = cand["score"].to_numpy(), np.ones(len(cand)), np.ones(len(cand), bool)
+        for column in rest:
+            a, b = _values_at(keys[column], cand["left"]), _values_at(keys[column], cand["right"])
+            both = (a != "") & (b != "")
+            sim = np.zeros(len(cand))
+            if both.any():
+                sim[both] = process.cpdist(a[both].tolist(), b[both].tolist(), scorer=fuzz.ratio, workers=-1) / 100
+            ok &= ~both | (sim >= fuzzy[column])
+            total, compared = total + np.where(both, sim, 0), compared + both
+        cand = cand.assign(score=total / compared, rule="fuzzy")[ok]
+        found.append(cand)
+    pairs = pd.concat(found, ignore_index=True) if found else pd.DataFrame({"left": [], "right": [], "score": [], "rule": []})
+    pairs[["left", "right"]] = np.sort(pairs[["left", "right"]].to_numpy(dtype=np.int64), axis=1)
+    for column in distinct:
+        a, b = _values_at(keys[column], pairs["left"]), _values_at(keys[column], pairs["right"])
+        differ = (a != "") & (b != "") & (a != b)
+        pairs = pairs[~differ]
+    pairs = (pairs.sort_values("score", ascending=False, kind="stable").drop_duplicates(["left", "right"])
+             .sort_values(["left", "right"]).reset_index(drop=True))
+    graph = sparse.coo_matrix((np.ones(len(pairs)), (pairs["left"], pairs["right"])), shape=(n, n))
+    _, labels = csgraph.connected_components(graph, directed=False)
+    entity = pd.Series(pd.factorize(labels)[0], index=df.index, name="entity")
+    out = pairs.assign(left=df.index[pairs["left"]], right=df.index[pairs["right"]])
+    holders = pd.concat(placeholders, ignore_index=True) if placeholders else pd.DataFrame({"column": [], "value": [], "records": []})
+    return DuplicateResult(out, entity, holders)
