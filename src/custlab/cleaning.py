@@ -476,7 +476,8 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs)
 
 
-def _settings_key(params) -> str:
+def clean_cache_key(params) -> str:
+    """Key of the clean-table cache: the canonical-table key plus the cleaning settings and as_of."""
     from . import __version__, sources
 
     payload = repr((CLEANING_VERSION, __version__, params.as_of, config.to_dict(params)["cleaning"]))
@@ -504,7 +505,7 @@ def load_clean(params, files=(), overrides: dict | None = None, cache_dir: Path 
     from . import sources
 
     dq = quality_params(params, files, overrides)
-    folder = cache_dir / f"clean-{_settings_key(dq)}"
+    folder = cache_dir / f"clean-{clean_cache_key(dq)}"
 
     def fill(tmp: Path) -> None:
         result = clean(sources.load_tables(dq, cache_dir=cache_dir), dq)
@@ -545,3 +546,15 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
         top = result.followup["missing"].str.split(",").explode().value_counts()
         out.append(t("dq_f_followup", language, n=len(result.followup), column=top.index[0]))
     return out[:5]
+
+
+def write_followup_files(result: CleanResult, folder: str | Path) -> dict[str, Path]:
+    """Quarantined rows and values, the follow-up list and the merge log as UTF-8 CSV (with BOM,
+    so that Excel opens the Chinese text) in ``folder``; written atomically."""
+    from .report import atomic_write
+
+    folder = Path(folder)
+    out = {}
+    for name in ("quarantine", "followup", "merge_log"):
+        out[name] = atomic_write(folder / f"{name}.csv", getattr(result, name).to_csv(index=False).encode("utf-8-sig"))
+    return out

@@ -76,7 +76,8 @@ def normalize_company(values) -> pd.Series:
 
 
 def normalize_phone(values) -> pd.Series:
-    """Phones as one 11-digit mobile number or ``0AREA-NUMBER``; anything else is missing.
+    """Phones as one 11-digit mobile number, ``0AREA-NUMBER`` or a 400/800 service number;
+    anything else is missing.
 
     Examples
     --------
@@ -86,7 +87,7 @@ def normalize_phone(values) -> pd.Series:
     d = _text(values).str.replace(r"\D", "", regex=True)
     country = d.str.match(r"(?:00)?86").fillna(False) & (d.str.len() >= 12)
     d = d.where(~country, d.str.replace(r"^(?:00)?86", "", regex=True))
-    mobile = d.str.fullmatch(r"1[3-9]\d{9}").fillna(False)
+    mobile = d.str.fullmatch(r"1[3-9]\d{9}").fillna(False) | d.str.fullmatch(r"[48]00\d{7}").fillna(False)  # or 400/800 service
     d = d.where(mobile | d.str.startswith("0").fillna(False), "0" + d)
     land = ~mobile & d.str.fullmatch(r"0\d{9,11}").fillna(False)
     short_area = d.str.match(r"0(?:10|2\d)").fillna(False)

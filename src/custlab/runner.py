@@ -267,7 +267,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
         from . import sources
 
         manifest["inputs"] = sources.fingerprint(first.source)
-        _prepare_cache(validated)
+        _prepare_cache(validated, files)
     prepared = time.monotonic()
     outcomes = {nb.stem: NotebookOutcome(nb.stem, params=config.to_dict(validated[nb.stem])) for nb in notebooks}
     tasks = [{"notebook": nb.stem, "input": str(nb), "folder": str(folder), "timeout": timeout,
@@ -293,16 +293,17 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
     return result
 
 
-def _prepare_cache(validated: dict[str, config.BaseParams]) -> None:
-    """Read the canonical tables once, before notebooks start, so that they all hit the cache."""
-    from . import sources
+def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
+    """Clean the tables once, before notebooks start, so that they all hit the cache."""
+    from . import cleaning
 
     seen = set()
     for params in validated.values():
-        key = sources.cache_key(params.source, params.columns)
+        dq = cleaning.quality_params(params, files)
+        key = cleaning.clean_cache_key(dq)
         if key not in seen:
             seen.add(key)
-            sources.load_tables(params)
+            cleaning.load_clean(dq)
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:

@@ -14,9 +14,19 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     assert result.ok, result.summary()
     assert {o.notebook for o in result.outcomes} == {p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")}
     by = {o.notebook: o.metrics for o in result.outcomes}
-    assert by["00_data_quality"]["rows"]["customers"] == small_truth["counts"]["customers"]
+    dq = by["00_data_quality"]
+    assert dq["reconciliation"]["customers"]["input"] == small_truth["counts"]["customers"]
+    for table in dq["reconciliation"].values():
+        assert table["input"] == table["kept"] + table["merged"] + table["quarantined"]
+    assert dq["duplicates_merged"] == len(small_truth["duplicates"])
     negative = sum(1 for i in small_truth["impossible"] if i.get("column") == "amount")
-    assert by["00_data_quality"]["impossible"]["orders|negative_amount"] == negative
+    assert dq["quarantined"]["orders|negative_amount"] == negative
+    quarantine = (result.folder / "00_data_quality" / "quarantine.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(quarantine) - 1 == sum(dq["quarantined"].values())
+    analyst = (result.folder / "00_data_quality.html").read_text(encoding="utf-8")
+    dq_leader = (result.folder / "00_data_quality.leadership.html").read_text(encoding="utf-8")
+    assert "columns_taken" in analyst and "columns_taken" not in dq_leader  # rule-by-rule detail is analyst-only
+    assert f"{dq['duplicates_merged']:,} duplicate customer records were merged" in dq_leader
     ka = by["10_key_accounts"]
     assert 0.65 <= ka["key_account_revenue_share"] <= 0.85
     leader = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")

@@ -1,0 +1,143 @@
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from custlab import cleaning, config, sources
+
+
+@pytest.fixture(scope="module")
+def dq_params(small_sample):
+    return config.load_params("00_data_quality", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
+
+
+@pytest.fixture(scope="module")
+def raw(dq_params, small_sample):
+    return sources.load_tables(dq_params, cache_dir=small_sample / "cache")
+
+
+@pytest.fixture(scope="module")
+def result(raw, dq_params):
+    before = {k: v.copy() for k, v in raw.items()}
+    out = cleaning.clean(raw, dq_params)
+    for name, df in before.items():  # the input tables are never modified
+        pd.testing.assert_frame_equal(raw[name], df)
+    return out
+
+
+def test_every_row_is_accounted_for(result, raw):
+    r = result.reconciliation
+    assert result.balanced and set(r.index) == set(raw)
+    for name, df in raw.items():
+        assert r.loc[name, "input"] == len(df)
+        assert r.loc[name, "kept"] == len(result.tables[name])
+    q = result.quarantine[result.quarantine.scope == "row"]
+    orders = raw["orders"]
+    assert set(q[q.table == "orders"]["key"]) | set(result.tables["orders"]["order_id"]) == set(orders["order_id"])
+    assert set(result.merge_log["merged_id"]) | set(result.tables["customers"]["customer_id"]) == set(raw["customers"]["customer_id"])
+
+
+def test_planted_duplicates_merged_with_target_precision_and_recall(result, small_truth):
+    true = {(d["customer_id"], d["original"]) for d in small_truth["duplicates"]}
+    found = set(zip(result.merge_log["merged_id"], result.merge_log["survivor_id"]))
+    # the survivor is the more complete record, so a pair may be found either way round
+    hits = {p for p in true if p in found or p[::-1] in found}
+    assert len(hits) / len(found) >= 0.99 and len(hits) / len(true) >= 0.95
+
+
+def test_merging_moves_history_and_fills_gaps(result, raw):
+    log = result.merge_log.iloc[0]
+    orders = raw["orders"]
+    ids = {log.merged_id, log.survivor_id}
+    before = orders[orders.customer_id.isin(ids) & (orders.amount > 0)]
+    after = result.tables["orders"][result.tables["orders"].customer_id == log.survivor_id]
+    assert log.merged_id not in set(result.tables["orders"].customer_id)
+    assert set(before.order_id) - set(result.quarantine.key) <= set(after.order_id)
+    inter = raw["interactions"]
+    assert inter[inter.customer_id.isin(ids)]["count"].sum() == \
+        result.tables["interactions"][result.tables["interactions"].customer_id == log.survivor_id]["count"].sum()
+    customers = result.tables["customers"].set_index("customer_id")
+    for _, m in result.merge_log.iterrows():  # a survivor keeps any value one of its records had
+        records = raw["customers"][raw["customers"].customer_id.isin([m.merged_id, m.survivor_id])]
+        if records["email"].notna().any():
+            assert pd.notna(customers.loc[m.survivor_id, "email"])
+
+
+def test_impossible_values_quarantined_or_cleared(result, small_truth):
+    q = result.quarantine
+    neg = {d["order_id"] for d in small_truth["impossible"] if d["column"] == "amount"}
+    fut = {d["order_id"] for d in small_truth["impossible"] if d["column"] == "order_date"}
+    assert neg == set(q[q.reason == "negative_amount"].key)
+    assert fut - neg == set(q[q.reason == "future_order_date"].key)
+    customers = result.tables["customers"].set_index("customer_id")
+    zero = [d["customer_id"] for d in small_truth["impossible"] if d["column"] == "employees"]
+    assert zero and customers.reindex(zero)["employees"].isna().all()
+    changed = result.changes[result.changes.reason == "zero_employees"]
+    assert set(changed.key) == set(zero) and (changed.before.astype(float) == 0).all()
+
+
+def test_unit_mistakes_corrected_only_when_proved(result, small_truth, raw):
+    mistakes = {d.get("order_id") or d["customer_id"]: d for d in small_truth["unit_mistakes"]}
+    fixed = result.changes[result.changes.reason == "unit_mistake"]
+    assert set(fixed.key) <= set(mistakes)  # nothing else was touched
+    assert len(fixed) / len(mistakes) >= 0.9
+    orders = result.tables["orders"].set_index("order_id")
+    for key in fixed[fixed.table == "orders"].key:
+        assert orders.loc[key, "amount"] == pytest.approx(mistakes[key]["true"], rel=1e-3)
+
+
+def test_standardization_recovers_planted_spellings(result, small_truth, raw):
+    from custlab import reference
+    customers = result.tables["customers"].set_index("customer_id")
+    written = raw["customers"].set_index("customer_id")
+    variants = [v for v in small_truth["spelling_variants"]  # skip values that the sample later blanked
+                if v["customer_id"] in customers.index and pd.notna(written.loc[v["customer_id"], v["column"]])]
+    assert len(variants) > 50
+    for v in variants:
+        got = customers.loc[v["customer_id"], v["column"] if v["column"] != "industry" else "industry_code"]
+        assert got == v["canonical"], v
+    assert set(customers["region"]) <= {r for r, *_ in reference.PROVINCES.values()} | {"未知"}
+    assert set(customers["size_class"]) <= {"large", "medium", "small", "micro", "未知"}
+
+
+def test_size_class_thresholds_take_the_larger_measure():
+    thresholds = config.CleaningSettings().size_classes
+    emp = pd.Series([1000, 999, 300, 50, 49, None, None, 10])
+    rev = pd.Series([None, None, None, None, None, 4e8, 9.9e6, 1.0e8])
+    assert cleaning.size_class(emp, rev, thresholds).tolist() == ["large", "medium", "medium", "small", "micro", "large", "micro", "medium"]
+
+
+def test_missing_value_policy(raw, dq_params):
+    settings = dataclasses.replace(dq_params.cleaning, missing={"industry": "unknown", "employees": "median", "phone": "drop"},
+                                   key_fields=["credit_code"])
+    out = cleaning.clean(raw, dataclasses.replace(dq_params, cleaning=settings))
+    c = out.tables["customers"]
+    assert out.balanced and c["employees"].notna().all() and c["phone"].notna().all()
+    dropped = out.quarantine[out.quarantine.reason == "missing_phone"]
+    assert len(dropped) > 0 and (dropped.scope == "row").all()
+    assert out.reconciliation.loc["customers", "quarantined"] == len(dropped)
+    lost_orders = out.quarantine[(out.quarantine.reason == "customer_quarantined") & (out.quarantine.table == "orders")]
+    assert set(raw["orders"].set_index("order_id").loc[lost_orders.key, "customer_id"]) <= set(dropped.key)
+    filled = out.changes[out.changes.reason == "missing_unknown"]
+    assert set(filled.column) == {"industry"} and (filled.after == "未知").all()
+    assert set(filled.key) == set(c.loc[c["industry"] == "未知", "customer_id"])
+    assert set(out.followup["missing"]) == {"credit_code"} and (out.followup["status"] == "待补充").all()
+
+
+def test_findings_in_both_languages(result):
+    en, zh = cleaning.findings(result, "en"), cleaning.findings(result, "zh")
+    assert 3 <= len(en) <= 5 and len(en) == len(zh)
+    merged = result.reconciliation.loc["customers", "merged"]
+    assert en[0].startswith(f"{merged:,} duplicate customer records") and zh[0].startswith(f"{merged:,} 条重复客户记录")
+
+
+def test_clean_tables_cached_per_input_and_settings(dq_params, small_sample, tmp_path):
+    first = cleaning.load_clean(dq_params, cache_dir=tmp_path)
+    folders = sorted(p.name for p in tmp_path.glob("clean-*"))
+    again = cleaning.load_clean(dq_params, cache_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("clean-*")) == folders and len(folders) == 1
+    pd.testing.assert_frame_equal(first.tables["orders"], again.tables["orders"])
+    assert again.balanced
+    changed = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, future_date_tolerance_days=3))
+    cleaning.load_clean(changed, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("clean-*"))) == 2
