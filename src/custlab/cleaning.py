@@ -400,9 +400,9 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
     per = o[out.order_amount_per] if out.order_amount_per in o else None
     unit_value = o["amount"] / per.where(per > 0) if per is not None else o["amount"]
     factor, outlier = unit_mistakes(unit_value, o[out.order_amount_group] if out.order_amount_group in o else None, out)
-    fixed = (o["amount"] * factor.fillna(1)).round(2)
+    fixed = o["amount"].where(factor.isna(), (o["amount"] * factor).round(2))
     ledger.change("orders", o, "order_id", "amount", fixed, "unit_mistake")
-    o = o.assign(amount=fixed.where(factor.notna(), o["amount"]))
+    o = o.assign(amount=fixed)
     o = q("orders", o, outlier, "order_id", "amount_outlier", "amount")
     return o.assign(customer_id=o["customer_id"].replace(survivor_map))
 

@@ -54,9 +54,17 @@ TRADE_PY = ("huaxin", "hongda", "zhongtian", "jincheng", "ruifeng", "dingsheng",
             "lianhe", "zhengtai", "anjie", "xingchen", "shengshi", "jiahe", "tongchuang", "runze", "zhuoyue",
             "zhongke", "meida", "yuanjing", "dexin", "yutong", "juli", "qiming", "changqing", "lituo", "guoxin",
             "yunfan", "jincheng2", "huamei")
-INDUSTRY_WORD = {"A": "农业", "B": "矿业", "C": "制造", "D": "能源", "E": "建设", "F": "贸易", "G": "物流", "H": "餐饮管理",
-                 "I": "信息技术", "J": "金融服务", "K": "置业", "L": "商务服务", "M": "技术研究", "N": "环保",
-                 "O": "物业服务", "P": "教育科技", "Q": "医疗科技", "R": "文化传媒"}
+# words for the business in company names; several per section, so that 1M companies in ~40 cities
+# stay unique (one word per section allowed only about 56,000 names per city)
+INDUSTRY_WORD = {"A": ("农业", "农牧", "种业", "生态农业"), "B": ("矿业", "矿产", "资源", "石材"),
+                 "C": ("制造", "机械", "电子", "材料", "精密", "装备"), "D": ("能源", "电力", "燃气", "新能源"),
+                 "E": ("建设", "建工", "工程", "路桥"), "F": ("贸易", "商贸", "供应链", "进出口"),
+                 "G": ("物流", "运输", "快运", "仓储"), "H": ("餐饮管理", "酒店管理", "餐饮", "食府"),
+                 "I": ("信息技术", "软件", "网络科技", "数据科技"), "J": ("金融服务", "投资", "资本", "融资租赁"),
+                 "K": ("置业", "地产", "房地产开发", "物业投资"), "L": ("商务服务", "咨询", "企业管理", "人力资源"),
+                 "M": ("技术研究", "检测", "设计", "研究院"), "N": ("环保", "水务", "环境工程", "园林"),
+                 "O": ("物业服务", "家政服务", "物业管理", "保洁服务"), "P": ("教育科技", "培训", "教育咨询", "文化教育"),
+                 "Q": ("医疗科技", "医疗器械", "健康管理", "医药"), "R": ("文化传媒", "影视", "广告", "文化传播")}
 INDUSTRY_WEIGHT = {"A": 2, "B": 2, "C": 22, "D": 3, "E": 8, "F": 16, "G": 6, "H": 3, "I": 12, "J": 3, "K": 3,
                    "L": 7, "M": 5, "N": 2, "O": 1, "P": 2, "Q": 2, "R": 2}
 SUFFIXES = ("有限公司", "股份有限公司", "有限责任公司", "集团有限公司")
@@ -109,7 +117,9 @@ def _unique(draw, n: int, used: set[str]) -> np.ndarray:
     """Values for rows 0..n-1 from ``draw(rows)``, redrawn until none repeats a value in ``used``."""
     out = np.empty(n, dtype=object)
     todo = np.arange(n)
-    while todo.size:
+    for _ in range(1000):  # a bounded loop: an exhausted value space must fail, not hang
+        if not todo.size:
+            return out
         fresh = []
         for i, c in zip(todo, draw(todo)):
             if c in used:
@@ -118,7 +128,7 @@ def _unique(draw, n: int, used: set[str]) -> np.ndarray:
                 used.add(c)
                 out[i] = c
         todo = np.array(fresh, dtype=int)
-    return out
+    raise ValueError(f"{todo.size} of {n} values could not be made unique after 1000 draws: the value space is exhausted.")
 
 
 def _firmographics(rng, n: int, used: dict[str, set]) -> pd.DataFrame:
@@ -146,8 +156,10 @@ def _firmographics(rng, n: int, used: dict[str, set]) -> pd.DataFrame:
         t = rng.integers(0, len(TRADE), (len(rows), 2))
         t[:, 1] = (t[:, 0] + 1 + t[:, 1] % (len(TRADE) - 1)) % len(TRADE)  # never the same word twice
         long = rng.uniform(size=len(rows)) < 0.5
-        return [city[r].removesuffix("市") + TRADE[a] + (TRADE[b] if lg else TRADE[b][1]) + INDUSTRY_WORD[industry[r]]
-                for r, (a, b), lg in zip(rows, t, long)]
+        word = rng.integers(0, 6, len(rows))
+        return [city[r].removesuffix("市") + TRADE[a] + (TRADE[b] if lg else TRADE[b][1])
+                + INDUSTRY_WORD[industry[r]][w % len(INDUSTRY_WORD[industry[r]])]
+                for r, (a, b), lg, w in zip(rows, t, long, word)]
 
     core = _unique(core_names, n, used["name"])
     name = np.char.add(core.astype(str), rng.choice(SUFFIXES, n, p=(0.6, 0.2, 0.1, 0.1)))
@@ -294,6 +306,8 @@ def _dirty_customers(rng, clean: pd.DataFrame, next_id: int, truth: dict) -> pd.
         raw[col] = raw[col].astype("object") if col not in ("employees",) else raw[col]
         raw.loc[gone, col] = None
         truth["missing"] += [{"table": "customers", "customer_id": i, "column": col} for i in raw.loc[gone, "customer_id"]]
+    blanked = set(raw.loc[raw["annual_revenue"].isna(), "customer_id"])  # a blanked value is no longer a unit mistake
+    truth["unit_mistakes"] = [u for u in truth["unit_mistakes"] if u["table"] != "customers" or u["customer_id"] not in blanked]
     # duplicates: copies of existing records under new ids
     kinds = rng.choice(["none", "exact", "near"], n, p=(0.96, 0.01, 0.03))
     dups = []
