@@ -485,11 +485,17 @@ def clean_cache_key(params) -> str:
 
 
 def quality_params(params, files=(), overrides: dict | None = None):
-    """The data-quality parameters that go with ``params`` (another notebook's) and the same files."""
+    """The data-quality parameters that go with ``params`` (another notebook's).
+
+    The cleaning settings come from params/00_data_quality.yaml and ``files``; the shared keys
+    (source, columns, as_of, ...) are taken from ``params`` itself, so a notebook always cleans
+    the source it reads. ``overrides`` is accepted for symmetry with :func:`config.load_params`.
+    """
     if isinstance(params, config.DataQualityParams):
         return params
     base = {f.name for f in dataclasses.fields(config.BaseParams)}
-    return config.load_params("00_data_quality", files, {k: v for k, v in (overrides or {}).items() if k in base})
+    shared = {k: v for k, v in config.to_dict(params).items() if k in base and k != "output_dir"}
+    return config.load_params("00_data_quality", files, shared)
 
 
 _RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs")

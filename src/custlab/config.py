@@ -121,13 +121,38 @@ class DataQualityParams(BaseParams):
 
 
 @dataclass(frozen=True)
+class TagSettings:
+    """Tag thresholds: orders in the last 12 months; visits and events per month."""
+
+    frequency_high: int = 10
+    frequency_medium: int = 5
+    visits_high: float = 5.0
+    events_high: float = 2.0
+    visits_medium: float = 2.0
+    events_medium: float = 1.0
+
+
+def _strategy_defaults() -> dict[str, str]:
+    return {"high": "专属客户经理，季度业务回顾 / dedicated account manager, quarterly business review",
+            "high_at_risk": "高层拜访与挽回方案 / executive visit and win-back plan",
+            "medium": "培育：交叉销售与定期拜访 / nurture: cross-sell and regular visits",
+            "medium_at_risk": "电话回访，了解原因 / call back and find out why",
+            "low": "批量营销与线上服务 / batch marketing and online service"}
+
+
+@dataclass(frozen=True)
 class KeyAccountSettings:
-    """RFM, tier and churn settings (params/10_key_accounts.yaml, key ``key_accounts``)."""
+    """RFM, tier, index, tag, strategy and churn settings (params/10_key_accounts.yaml, key ``key_accounts``)."""
 
     rfm_bins: int = 5
     tier_shares: list[float] = field(default_factory=lambda: [0.2, 0.3])
     churn_horizon_days: int = 90
     p_alive_watch: float = 0.5
+    rfmai_k: int | None = None  # RFMAI classes; None = best silhouette in rfmai_k_range
+    rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8])
+    index_weights: dict[str, float] = field(default_factory=dict)  # criterion -> weight; empty = entropy weights
+    tags: TagSettings = field(default_factory=TagSettings)
+    strategy: dict[str, str] = field(default_factory=_strategy_defaults)
 
 
 @dataclass(frozen=True)

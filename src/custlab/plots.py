@@ -74,3 +74,22 @@ def missing_heatmap(tables: dict, language: str = "en"):
     ax.set_title(t("missing_title", language))
     ax.set_xlabel("")
     return fig
+
+
+def correspondence_map(coords, inertia, language: str = "en"):
+    """Correspondence-analysis map: row and column points on the first two dimensions."""
+    from .i18n import t
+
+    fig, ax = new_figure(8, 6)
+    for kind, marker in zip(coords["kind"].unique(), ("o", "^")):
+        pts = coords[coords["kind"] == kind]
+        ax.scatter(pts["dim1"], pts["dim2"], marker=marker, label=str(kind))
+        for name, row in pts.iterrows():
+            ax.annotate(str(name), (row["dim1"], row["dim2"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.axvline(0, color="grey", lw=0.5)
+    ax.set_xlabel(f"{t('ca_dim', language, n=1)} ({inertia.iloc[0]:.0%})")
+    ax.set_ylabel(f"{t('ca_dim', language, n=2)} ({inertia.iloc[1]:.0%})")
+    ax.set_title(t("ca_title", language))
+    ax.legend()
+    return fig

@@ -186,3 +186,19 @@ def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None =
         prepared.metadata["title"] = title
     body, _ = exporter.from_notebook_node(prepared)
     return body
+
+
+def previous_output(output_dir: str | Path | None, notebook: str, filename: str,
+                    reports_dir: Path | None = None) -> Path | None:
+    """``filename`` written by ``notebook`` in the newest earlier run, or None.
+
+    Run folders are named by start time, so "earlier" is "sorts before this run's folder";
+    outside the runner (``output_dir`` None) every run counts. ``latest`` (a link) is skipped.
+    """
+    from . import config
+
+    current = Path(output_dir).parent if output_dir else None
+    root = current.parent if current else (reports_dir or config.REPORTS_DIR)
+    found = [p for p in root.glob(f"*/{notebook}/{filename}")
+             if not p.parents[1].is_symlink() and (current is None or p.parents[1].name < current.name)]
+    return max(found, key=lambda p: p.parents[1].name) if found else None

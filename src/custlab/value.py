@@ -317,3 +317,16 @@ def churn_watchlist(tiers: pd.DataFrame, p_alive: pd.Series, expected: pd.Series
         at_risk = at_risk.join(customers.set_index("customer_id")[cols])
     at_risk.index.name = "customer_id"
     return at_risk.drop(columns="at_risk")
+
+
+def write_tiers(tiers: pd.DataFrame, folder) -> Path:
+    """This run's tier per customer (``tiers.csv``), for the next run's migration matrix."""
+    from .report import atomic_write
+
+    return atomic_write(Path(folder) / "tiers.csv", tiers[["tier", "value"]].rename_axis("customer_id").to_csv())
+
+
+def read_tiers(path) -> pd.Series:
+    """A tier per customer from an earlier run's ``tiers.csv``."""
+    df = pd.read_csv(path, dtype={"customer_id": str})
+    return df.set_index("customer_id")["tier"]

@@ -29,6 +29,12 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     assert f"{dq['duplicates_merged']:,} duplicate customer records were merged" in dq_leader
     ka = by["10_key_accounts"]
     assert 0.65 <= ka["key_account_revenue_share"] <= 0.85
+    assert set(ka["strategy_groups"]) == {"high", "high_at_risk", "medium", "low"}
+    assert ka["strategy_groups"]["high_at_risk"] == ka["watchlist"]
+    assert "dropped_key_accounts" not in ka  # the first run has nothing to compare with
+    again = runner.run([params], only=["10_key_accounts"], out=tmp_path / "reports", jobs=1, timeout=300)
+    assert again.ok, again.summary()
+    assert again.outcomes[0].metrics["dropped_key_accounts"] == 0  # same data, same tiers
     leader = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")
     phones = [p for p in json.dumps(small_truth).split('"') if p.isdigit() and len(p) == 11]
     assert "def " not in leader and "report.record" not in leader

@@ -1,0 +1,382 @@
+"""Key-account screening beyond RFM: RFMAI classes, the key-account index, tags, cross analysis,
+the strategy table and tier migration.
+
+Split from :mod:`custlab.value` (RFM, tiers, BG/NBD and churn) to keep both modules readable;
+both take the clean tables of :func:`custlab.cleaning.load_clean`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from .errors import AnalysisError
+
+TIERS = ("high", "medium", "low")
+
+
+# --------------------------------------------------------------------------- RFMAI
+@dataclass(frozen=True)
+class RFMAIResult:
+    """Customer classes from R, F, M, area and industry.
+
+    ``labels``: class per customer (C1 = highest mean monetary). ``profile``: per class its size,
+    mean R/F/M, revenue share, main region and industry. ``silhouette``: mean silhouette per k tried.
+    """
+
+    labels: pd.Series
+    profile: pd.DataFrame
+    silhouette: pd.Series
+    k: int
+
+    def summary(self) -> pd.DataFrame:
+        return self.profile
+
+
+def rfmai(summary: pd.DataFrame, customers: pd.DataFrame, k: int | None = None, k_range: tuple[int, int] = (3, 8),
+          categorical_weight: float = 1.0, random_state: int = 0) -> RFMAIResult:
+    """Cluster customers on standardized R, F, M (log scale) plus one-hot region and industry.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`custlab.value.rfm` output indexed by customer_id (recency, frequency, monetary).
+    customers : DataFrame
+        Clean customers with ``customer_id``, ``region`` and ``industry``.
+    k : int, optional
+        Number of classes; by default the k in ``k_range`` with the best mean silhouette.
+    categorical_weight : float
+        Weight of the area and industry block relative to R, F, M (each one-hot block is scaled
+        by 1/sqrt(levels) so that a many-level attribute does not dominate the distances).
+    """
+    info = customers.set_index("customer_id").reindex(summary.index)
+    numeric = np.log1p(summary[["recency", "frequency", "monetary"]].clip(lower=0).astype(float))
+    blocks = [StandardScaler().fit_transform(numeric)]
+    for col in ("region", "industry"):
+        if col in info:
+            dummies = pd.get_dummies(info[col].astype("string").fillna("?"), dtype=float)
+            blocks.append(dummies.to_numpy() * categorical_weight / np.sqrt(max(dummies.shape[1], 1)))
+    x = np.hstack(blocks)
+    if len(x) < 10:
+        raise AnalysisError(f"RFMAI needs at least 10 customers with orders; there are {len(x)}.")
+    candidates = [k] if k else list(range(k_range[0], min(k_range[1], len(x) - 1) + 1))
+    sample = np.random.default_rng(random_state).choice(len(x), min(len(x), 5000), replace=False)
+    fits, sil = {}, {}
+    for kk in candidates:
+        fits[kk] = KMeans(n_clusters=kk, n_init=10, random_state=random_state).fit(x)
+        sil[kk] = silhouette_score(x[sample], fits[kk].labels_[sample]) if kk > 1 else np.nan
+    best = k or max(sil, key=sil.get)
+    raw = pd.Series(fits[best].labels_, index=summary.index)
+    order = summary["monetary"].groupby(raw).mean().sort_values(ascending=False).index
+    names = {c: f"C{i + 1}" for i, c in enumerate(order)}
+    labels = raw.map(names).rename("rfmai_class")
+    prof = summary.groupby(labels).agg(customers=("monetary", "size"), recency=("recency", "mean"),
+                                       frequency=("frequency", "mean"), monetary=("monetary", "mean"),
+                                       revenue=("monetary", "sum"))
+    prof["customer_share"] = prof["customers"] / prof["customers"].sum()
+    prof["revenue_share"] = prof["revenue"] / prof["revenue"].sum()
+    for col in ("region", "industry"):
+        if col in info:
+            prof[f"main_{col}"] = info[col].groupby(labels).agg(lambda s: s.value_counts().index[0] if s.notna().any() else pd.NA)
+    prof.index.name = "rfmai_class"
+    return RFMAIResult(labels, prof.sort_index(), pd.Series(sil, name="silhouette").rename_axis("k"), best)
+
+
+# --------------------------------------------------------------------------- key-account index
+CRITERIA_DIRECTION = {"purchase_volume": 1, "purchase_frequency": 1, "revenue_volatility": -1, "growth": 1,
+                      "employees": 1, "annual_revenue": 1, "interactions": 1, "relationship_days": 1}
+
+
+def key_account_criteria(orders: pd.DataFrame, customers: pd.DataFrame, interactions: pd.DataFrame | None, as_of,
+                         months: int = 12) -> pd.DataFrame:
+    """Criteria per customer over the last ``months``: purchase volume (CNY), frequency (orders),
+    revenue volatility (coefficient of variation of monthly revenue; lower is more stable),
+    growth (revenue of the last half against the first half, -1..), company size and revenue,
+    interactions, and relationship length (days since the first order)."""
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    start = end - pd.DateOffset(months=months)
+    half = end - pd.DateOffset(months=months // 2)
+    o = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)]
+    month = o["order_date"].dt.to_period("M")
+    monthly = o.groupby(["customer_id", month])["amount"].sum().unstack(fill_value=0)
+    monthly = monthly.reindex(columns=pd.period_range(start, end - pd.Timedelta(days=1), freq="M"), fill_value=0)
+    recent = o[o["order_date"] >= half].groupby("customer_id")["amount"].sum()
+    earlier = o[o["order_date"] < half].groupby("customer_id")["amount"].sum()
+    out = pd.DataFrame({"purchase_volume": o.groupby("customer_id")["amount"].sum(),
+                        "purchase_frequency": o.groupby("customer_id").size(),
+                        "revenue_volatility": monthly.std(axis=1, ddof=0) / monthly.mean(axis=1)})
+    out["growth"] = (recent.reindex(out.index, fill_value=0) - earlier.reindex(out.index, fill_value=0)) / \
+        earlier.reindex(out.index).where(lambda v: v > 0)
+    out["growth"] = out["growth"].fillna(1.0).clip(upper=5)  # new in the second half: growth counts as +100%
+    info = customers.set_index("customer_id").reindex(out.index)
+    for col in ("employees", "annual_revenue"):
+        if col in info:
+            out[col] = pd.to_numeric(info[col]).astype(float)
+    if interactions is not None and len(interactions):
+        i = interactions[(interactions["date"] >= start) & (interactions["date"] < end)]
+        out["interactions"] = i.groupby("customer_id")["count"].sum().reindex(out.index, fill_value=0)
+    first = orders[orders["order_date"] < end].groupby("customer_id")["order_date"].min()
+    out["relationship_days"] = (end - first.reindex(out.index)).dt.days
+    out.index.name = "customer_id"
+    out.columns.name = "criterion"
+    return out
+
+
+def entropy_weights(matrix: pd.DataFrame) -> pd.Series:
+    """Entropy-weight method: criteria whose normalized values vary more across customers weigh more.
+
+    ``matrix`` holds criteria already scaled to 0..1 with larger = better. With p_ij = x_ij / sum_i x_ij,
+    e_j = -sum_i p_ij ln p_ij / ln n and d_j = 1 - e_j, the weight is d_j / sum_j d_j.
+    """
+    x = matrix.to_numpy(dtype=float)
+    n = len(x)
+    if n < 2:
+        raise AnalysisError("The entropy-weight method needs at least two customers.")
+    col_sum = x.sum(axis=0)
+    p = np.divide(x, col_sum, out=np.full_like(x, 1.0 / n), where=col_sum > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(p > 0, p * np.log(p), 0.0)
+    e = -plogp.sum(axis=0) / np.log(n)
+    d = 1 - e
+    if d.sum() <= 0:
+        raise AnalysisError("No criterion varies across customers, so entropy weights are undefined; give weights in params.")
+    return pd.Series(d / d.sum(), index=matrix.columns, name="weight").rename_axis("criterion")
+
+
+@dataclass(frozen=True)
+class KeyAccountIndex:
+    """Index 0-100 per customer, the weight of each criterion and each criterion's contribution."""
+
+    weights: pd.Series
+    contributions: pd.DataFrame  # customer x criterion, points of the index
+    score: pd.Series
+
+    def ranked(self, n: int | None = None) -> pd.DataFrame:
+        """Customers by index, best first, with each criterion's contribution."""
+        out = self.contributions.assign(index=self.score).sort_values("index", ascending=False)
+        return out.head(n) if n else out
+
+
+def key_account_index(criteria: pd.DataFrame, weights: dict[str, float] | None = None,
+                      directions: dict[str, int] | None = None) -> KeyAccountIndex:
+    """Weighted score over criteria, each min-max scaled to 0..1 (reversed where smaller is better).
+
+    Parameters
+    ----------
+    criteria : DataFrame
+        Customers x criteria (see :func:`key_account_criteria`); missing values score 0.
+    weights : dict, optional
+        Criterion -> weight (normalized to sum to 1); by default entropy weights.
+    directions : dict, optional
+        Criterion -> +1 (larger is better) or -1; defaults to :data:`CRITERIA_DIRECTION`, else +1.
+    """
+    directions = {**CRITERIA_DIRECTION, **(directions or {})}
+    cols = list(weights) if weights else list(criteria.columns)
+    unknown = [c for c in cols if c not in criteria.columns]
+    if unknown:
+        raise AnalysisError(f"Key-account weights name criteria {unknown} that are not computed; "
+                            f"available: {', '.join(criteria.columns)}. Fix key_accounts.index_weights in params.")
+    x = criteria[cols].astype(float)
+    lo, hi = x.min(), x.max()
+    scaled = ((x - lo) / (hi - lo).where(hi > lo)).fillna(0.0)
+    for c in cols:
+        if directions.get(c, 1) < 0:
+            scaled[c] = (1 - scaled[c]).where(x[c].notna(), 0.0)
+    w = pd.Series(weights, dtype=float).rename("weight") if weights else entropy_weights(scaled)
+    w = (w / w.sum()).rename_axis("criterion")
+    contributions = scaled.mul(w, axis=1) * 100
+    return KeyAccountIndex(w, contributions, contributions.sum(axis=1).rename("key_account_index"))
+
+
+# --------------------------------------------------------------------------- tags
+def customer_tags(customers: pd.DataFrame, orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of,
+                  settings) -> pd.DataFrame:
+    """Size, purchase-frequency and interaction tags per customer (thresholds in ``settings``).
+
+    Frequency over the last 12 months: high >= ``frequency_high`` orders, medium >= ``frequency_medium``,
+    low >= 1, dormant none. Interaction, monthly averages over the last 12 months: high when visits
+    >= ``visits_high`` and events >= ``events_high``; medium when visits >= ``visits_medium`` and
+    events >= ``events_medium``; low otherwise.
+    """
+    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    start = end - pd.DateOffset(months=12)
+    ids = customers["customer_id"]
+    n_orders = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)].groupby("customer_id").size()
+    n_orders = n_orders.reindex(ids, fill_value=0)
+    freq = np.select([n_orders >= settings.frequency_high, n_orders >= settings.frequency_medium, n_orders >= 1],
+                     ["high", "medium", "low"], "dormant")
+    out = pd.DataFrame({"size": customers.get("size_class", pd.Series(pd.NA, index=customers.index)).to_numpy(),
+                        "orders_12m": n_orders.to_numpy(), "frequency": freq}, index=pd.Index(ids, name="customer_id"))
+    if interactions is not None and len(interactions):
+        i = interactions[(interactions["date"] >= start) & (interactions["date"] < end)]
+        per_kind = i.pivot_table(index="customer_id", columns="kind", values="count", aggfunc="sum", fill_value=0) / 12
+        visits = per_kind.get("visit", pd.Series(0.0, index=per_kind.index)).reindex(ids, fill_value=0)
+        events = per_kind.get("event", pd.Series(0.0, index=per_kind.index)).reindex(ids, fill_value=0)
+        out["visits_per_month"], out["events_per_month"] = visits.to_numpy(), events.to_numpy()
+        out["interaction"] = np.select(
+            [(visits >= settings.visits_high) & (events >= settings.events_high),
+             (visits >= settings.visits_medium) & (events >= settings.events_medium)], ["high", "medium"], "low")
+    return out
+
+
+# --------------------------------------------------------------------------- cross analysis
+@dataclass(frozen=True)
+class CrossTable:
+    """Counts, row shares, and the chi-square test of independence with Cramér's V."""
+
+    counts: pd.DataFrame
+    chi2: float
+    dof: int
+    p_value: float
+    cramers_v: float
+
+    @property
+    def row_shares(self) -> pd.DataFrame:
+        return self.counts.div(self.counts.sum(axis=1), axis=0)
+
+    def summary(self) -> pd.Series:
+        return pd.Series({"chi2": self.chi2, "dof": self.dof, "p_value": self.p_value, "cramers_v": self.cramers_v})
+
+
+def cross_table(rows: pd.Series, cols: pd.Series, weights: pd.Series | None = None) -> CrossTable:
+    """Contingency table of two attributes with Pearson's chi-square test (scipy) and Cramér's V.
+
+    Rows and columns with a zero total are dropped before the test.
+    """
+    counts = pd.crosstab(rows, cols, values=weights, aggfunc="sum" if weights is not None else None).fillna(0)
+    counts = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    if counts.shape[0] < 2 or counts.shape[1] < 2:
+        raise AnalysisError(f"Cross analysis of {rows.name} x {cols.name} needs at least two levels of each; "
+                            f"got {counts.shape[0]} x {counts.shape[1]}.")
+    chi2, p, dof, _ = stats.chi2_contingency(counts.to_numpy(), correction=False)
+    n = counts.to_numpy().sum()
+    v = np.sqrt(chi2 / (n * (min(counts.shape) - 1)))
+    return CrossTable(counts, float(chi2), int(dof), float(p), float(v))
+
+
+def correspondence_map(counts: pd.DataFrame, n_components: int = 2):
+    """Correspondence analysis of a contingency table (prince.CA): row and column principal
+    coordinates and the share of inertia of each dimension."""
+    import prince
+
+    ca = prince.CA(n_components=n_components).fit(counts)
+    rows = ca.row_coordinates(counts).assign(kind=counts.index.name or "row")
+    cols = ca.column_coordinates(counts).assign(kind=counts.columns.name or "column")
+    coords = pd.concat([rows, cols])
+    coords.columns = [f"dim{c + 1}" if isinstance(c, (int, np.integer)) else c for c in coords.columns]
+    inertia = pd.Series(np.asarray(ca.percentage_of_variance_) / 100, index=[f"dim{i + 1}" for i in range(n_components)],
+                        name="inertia_share")
+    return coords, inertia, float(ca.total_inertia_)
+
+
+def tier_profile(tiers: pd.DataFrame, customers: pd.DataFrame, summary: pd.DataFrame, tags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per tier: customers, revenue share, main size class, industry and region, mean orders and recency."""
+    info = customers.set_index("customer_id").reindex(tiers.index)
+    df = tiers[["tier", "value"]].join(summary[["recency", "frequency"]]).join(info[[c for c in ("size_class", "industry", "region") if c in info]])
+    if tags is not None:
+        df = df.join(tags[[c for c in ("frequency", "interaction") if c in tags]].add_prefix("tag_"))
+
+    def main(s):
+        return s.value_counts().index[0] if s.notna().any() else pd.NA
+
+    agg = {"customers": ("value", "size"), "revenue": ("value", "sum"), "mean_orders": ("frequency", "mean"),
+           "mean_recency_days": ("recency", "mean")}
+    agg.update({f"main_{c}": (c, main) for c in ("size_class", "industry", "region", "tag_interaction") if c in df})
+    out = df.groupby("tier").agg(**agg).reindex([t for t in TIERS if t in set(df["tier"])])
+    out.insert(2, "revenue_share", out["revenue"] / out["revenue"].sum())
+    return out
+
+
+# --------------------------------------------------------------------------- strategy and migration
+def strategy_table(tiers: pd.DataFrame, at_risk: pd.Index, classes: pd.Series, actions: dict[str, str]) -> pd.DataFrame:
+    """Recommended action per tier (and per tier's at-risk customers) with its size and revenue,
+    plus the RFMAI classes that dominate it; ``actions`` maps ``high``, ``high_at_risk``, ``medium``,
+    ``low`` (and any ``<tier>_at_risk``) to the action text users edit in params."""
+    df = tiers[["tier", "value"]].copy()
+    risky = df.index.isin(at_risk)
+    df["group"] = np.where(risky & df["tier"].map(lambda t: f"{t}_at_risk" in actions), df["tier"] + "_at_risk", df["tier"])
+    df = df.join(classes)
+    out = df.groupby("group").agg(customers=("value", "size"), revenue=("value", "sum"),
+                                  main_classes=(classes.name, lambda s: ", ".join(s.value_counts().index[:2])))
+    out["revenue_share"] = out["revenue"] / out["revenue"].sum()
+    missing = [g for g in out.index if g not in actions]
+    if missing:
+        raise AnalysisError(f"The strategy table in params has no action for {missing}; add them under key_accounts.strategy.")
+    out["action"] = [actions[g] for g in out.index]
+    order = [g for t in TIERS for g in (f"{t}_at_risk", t) if g in out.index]
+    return out.reindex(order).rename_axis("group")
+
+
+def tier_migration(previous: pd.Series, current: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Migration matrix between two runs' tiers (rows: before, columns: now; ``new`` and ``gone``
+    for customers in one run only) and the customers who dropped from a higher tier."""
+    both = pd.DataFrame({"before": previous, "now": current})
+    both["before"] = both["before"].fillna("new")
+    both["now"] = both["now"].fillna("gone")
+    levels = list(TIERS)
+    matrix = pd.crosstab(both["before"], both["now"]).reindex(index=levels + ["new"], columns=levels + ["gone"], fill_value=0)
+    matrix.index.name, matrix.columns.name = "before", "now"
+    rank = {t: i for i, t in enumerate(TIERS)}
+    rank["gone"] = len(TIERS)
+    dropped = both[(both["before"].map(rank) < both["now"].map(rank)) & (both["before"] != "new")]
+    return matrix, dropped.rename_axis("customer_id")
+
+
+# --------------------------------------------------------------------------- the screening in one call
+@dataclass(frozen=True)
+class Screening:
+    """Everything the key-account report is built on, computed once from the clean tables."""
+
+    summary: pd.DataFrame  # RFM per customer
+    scores: pd.DataFrame  # R, F, M scores and segment
+    tiers: pd.DataFrame  # value tiers with the Pareto columns
+    repeat: pd.DataFrame  # lifetimes-convention summary
+    bgnbd: object  # value.BGNBDResult
+    p_alive: pd.Series
+    expected: pd.Series
+    rule: pd.DataFrame
+    watchlist: pd.DataFrame
+
+
+def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en") -> Screening:
+    """RFM, tiers, BG/NBD and the churn watchlist from the clean tables, with ``settings`` = key_accounts params."""
+    from . import value
+
+    orders = tables["orders"]
+    summary = value.rfm(orders, as_of=as_of)
+    scores = value.rfm_scores(summary, bins=settings.rfm_bins, language=language)
+    tiers = value.value_tiers(summary["monetary"], tuple(settings.tier_shares))
+    repeat = value.rfm(orders, as_of=as_of, convention="lifetimes")
+    fit = value.fit_bgnbd(repeat)
+    p_alive, expected = fit.p_alive(repeat), fit.expected_purchases(repeat, settings.churn_horizon_days)
+    rule = value.churn_rule(orders, tables.get("interactions"), as_of)
+    watchlist = value.churn_watchlist(tiers, p_alive, expected, rule, tables["customers"], settings.p_alive_watch)
+    return Screening(summary, scores, tiers, repeat, fit, p_alive, expected, rule, watchlist)
+
+
+def headlines(s: Screening, dropped: pd.DataFrame | None, language: str = "en") -> list[str]:
+    """Leadership's opening sentences: key accounts and their revenue share, at-risk revenue, moves."""
+    from .i18n import t
+
+    high = s.tiers[s.tiers["tier"] == "high"]
+    out = [t("ka_h_key", language, n=len(high), share=high["value"].sum() / s.tiers["value"].clip(lower=0).sum()),
+           t("ka_h_risk", language, n=len(s.watchlist), revenue=s.watchlist["value"].sum())]
+    if dropped is not None:
+        fell = dropped[dropped["before"] == "high"]
+        out.append(t("ka_h_moves", language, n=len(fell)))
+    else:
+        out.append(t("ka_h_first", language))
+    return out
+
+
+def tag_summary(tags: pd.DataFrame) -> pd.DataFrame:
+    """Customers per tag and level (index: tag, level)."""
+    cols = [c for c in ("size", "frequency", "interaction") if c in tags]
+    long = tags[cols].melt(var_name="tag", value_name="level")
+    out = long.groupby(["tag", "level"]).size().rename("customers").to_frame()
+    return out

@@ -1,0 +1,138 @@
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from custlab import accounts, cleaning, config, report
+from custlab.errors import AnalysisError
+
+
+def test_entropy_weights_by_the_textbook_formula():
+    m = pd.DataFrame({"a": [0.1, 0.5, 0.9, 0.3], "b": [1.0, 1.0, 1.0, 1.0], "c": [0.0, 0.0, 1.0, 0.0]})
+    got = accounts.entropy_weights(m)
+    n = len(m)
+    d = {}
+    for col in m:  # e_j = -1/ln(n) * sum p ln p ; d_j = 1 - e_j ; w_j = d_j / sum d
+        total = sum(m[col])
+        e = -sum((x / total) * math.log(x / total) for x in m[col] if x > 0) / math.log(n)
+        d[col] = 1 - e
+    expected = {k: v / sum(d.values()) for k, v in d.items()}
+    assert got.to_dict() == pytest.approx(expected)
+    assert got["b"] == pytest.approx(0.0) and got["c"] > got["a"]  # constant: no weight; concentrated: most
+    with pytest.raises(AnalysisError, match="give weights in params"):
+        accounts.entropy_weights(pd.DataFrame({"a": [1.0, 1.0]}))
+
+
+def test_key_account_index_given_weights_and_cost_criteria():
+    crit = pd.DataFrame({"purchase_volume": [100.0, 50.0, 0.0], "revenue_volatility": [0.2, 1.0, 0.6]}, index=["x", "y", "z"])
+    idx = accounts.key_account_index(crit, {"purchase_volume": 3, "revenue_volatility": 1})
+    # volume scaled 1, .5, 0 with weight .75; volatility reversed: 1, 0, .5 with weight .25
+    assert idx.score.round(6).to_dict() == {"x": 100.0, "y": 37.5, "z": 12.5}
+    assert idx.contributions.sum(axis=1).equals(idx.score.rename(None)) or np.allclose(idx.contributions.sum(axis=1), idx.score)
+    assert list(idx.ranked().index) == ["x", "y", "z"]
+    with pytest.raises(AnalysisError, match="'growth'.*key_accounts.index_weights"):
+        accounts.key_account_index(crit, {"growth": 1})
+
+
+@pytest.fixture(scope="module")
+def clean_small(small_sample, tmp_path_factory):
+    params = config.load_params("10_key_accounts", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
+    result = cleaning.load_clean(params, cache_dir=tmp_path_factory.mktemp("cache"))
+    return params, result.tables
+
+
+def test_planted_key_accounts_rank_high_on_the_index(clean_small, small_truth):
+    params, tables = clean_small
+    crit = accounts.key_account_criteria(tables["orders"], tables["customers"], tables["interactions"], params.as_of)
+    idx = accounts.key_account_index(crit, {"purchase_volume": 0.5, "purchase_frequency": 0.3, "interactions": 0.2})
+    planted = set(small_truth["key_accounts"]["customer_ids"]) & set(idx.score.index)
+    top = set(idx.score.nlargest(int(0.2 * len(idx.score))).index)
+    assert len(planted & top) / len(planted) >= 0.8
+    entropy = accounts.key_account_index(crit)
+    assert entropy.weights.sum() == pytest.approx(1) and (entropy.weights >= 0).all()
+
+
+def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
+    from custlab import value
+    params, tables = clean_small
+    summary = value.rfm(tables["orders"], as_of=params.as_of)
+    res = accounts.rfmai(summary, tables["customers"], k_range=(3, 6), random_state=0)
+    assert 3 <= res.k <= 6 and res.labels.nunique() == res.k
+    assert res.profile["monetary"].is_monotonic_decreasing  # C1 is the most valuable class
+    assert res.profile["customers"].sum() == len(summary)
+    segment = {c: s for s, ids in small_truth["segments"].items() for c in ids}
+    strategic = res.labels[res.labels.index.map(segment) == "strategic"]
+    assert len(strategic) >= 10 and (strategic == "C1").mean() >= 0.8  # planted strategic customers share the top class
+    again = accounts.rfmai(summary, tables["customers"], k=res.k, random_state=0)
+    assert again.labels.equals(res.labels)
+
+
+def test_tags_follow_the_thresholds():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "size_class": ["large", "small", "micro", "medium"]})
+    dates = pd.to_datetime(["2026-05-01"])
+    orders = pd.DataFrame({"customer_id": ["a"] * 12 + ["b"] * 6 + ["c"] * 2 + ["d"],
+                           "order_date": list(dates.repeat(20)) + [pd.Timestamp("2024-01-01")]})
+    inter = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"], "date": pd.Timestamp("2026-03-01"),
+                          "kind": ["visit", "event", "visit", "event", "visit"], "count": [60, 24, 24, 12, 100]})
+    tags = accounts.customer_tags(customers, orders, inter, "2026-06-30", config.TagSettings())
+    assert tags["frequency"].to_dict() == {"a": "high", "b": "medium", "c": "low", "d": "dormant"}
+    assert tags["interaction"].to_dict() == {"a": "high", "b": "medium", "c": "low", "d": "low"}
+    assert tags["size"].tolist() == ["large", "small", "micro", "medium"]
+
+
+def test_cross_table_matches_scipy_and_ca_inertia_is_chi2_over_n():
+    rng = np.random.default_rng(3)
+    rows = pd.Series(rng.choice(list("ABCD"), 800, p=[0.4, 0.3, 0.2, 0.1]), name="industry")
+    cols = pd.Series(np.where(rows == "A", rng.choice(list("xyz"), 800, p=[0.7, 0.2, 0.1]), rng.choice(list("xyz"), 800)), name="category")
+    ct = accounts.cross_table(rows, cols)
+    chi2, p, dof, _ = stats.chi2_contingency(pd.crosstab(rows, cols).to_numpy(), correction=False)
+    assert (ct.chi2, ct.p_value, ct.dof) == (pytest.approx(chi2), pytest.approx(p), dof)
+    assert ct.cramers_v == pytest.approx(stats.contingency.association(pd.crosstab(rows, cols).to_numpy(), method="cramer"))
+    coords, inertia, total = accounts.correspondence_map(ct.counts)
+    assert total == pytest.approx(chi2 / 800)
+    # principal row coordinates by the SVD of standardized residuals (Greenacre 2007)
+    P = ct.counts.to_numpy() / 800
+    r, c = P.sum(1), P.sum(0)
+    S = (P - np.outer(r, c)) / np.sqrt(np.outer(r, c))
+    U, sv, _ = np.linalg.svd(S, full_matrices=False)
+    F = (U / np.sqrt(r)[:, None]) * sv
+    got = coords[coords["kind"] == "industry"][["dim1", "dim2"]].to_numpy()
+    assert np.abs(got) == pytest.approx(np.abs(F[:, :2]), abs=1e-9)
+    assert inertia.sum() <= 1 and inertia.iloc[0] == pytest.approx(sv[0] ** 2 / (sv ** 2).sum())
+    with pytest.raises(AnalysisError, match="at least two levels"):
+        accounts.cross_table(rows, pd.Series("x", index=rows.index, name="category"))
+
+
+def test_strategy_table_and_missing_actions():
+    tiers = pd.DataFrame({"tier": ["high", "high", "medium", "low"], "value": [100.0, 80.0, 10.0, 1.0]}, index=list("abcd"))
+    classes = pd.Series(["C1", "C1", "C2", "C3"], index=list("abcd"), name="rfmai_class")
+    actions = config.KeyAccountSettings().strategy
+    table = accounts.strategy_table(tiers, pd.Index(["b"]), classes, actions)
+    assert list(table.index) == ["high_at_risk", "high", "medium", "low"]
+    assert table.loc["high_at_risk", "customers"] == 1 and table.loc["high", "action"] == actions["high"]
+    assert table["revenue_share"].sum() == pytest.approx(1)
+    with pytest.raises(AnalysisError, match=r"no action for \['low'\].*key_accounts.strategy"):
+        accounts.strategy_table(tiers, pd.Index([]), classes, {"high": "x", "medium": "y"})
+
+
+def test_tier_migration_matrix_and_dropped_accounts():
+    before = pd.Series({"a": "high", "b": "high", "c": "medium", "d": "low", "e": "high"})
+    now = pd.Series({"a": "high", "b": "medium", "c": "high", "d": "low", "f": "medium"})
+    matrix, dropped = accounts.tier_migration(before, now)
+    assert matrix.loc["high"].to_dict() == {"high": 1, "medium": 1, "low": 0, "gone": 1}
+    assert matrix.loc["new", "medium"] == 1 and matrix.to_numpy().sum() == 6
+    assert sorted(dropped.index) == ["b", "e"]
+
+
+def test_previous_output_is_the_newest_earlier_run(tmp_path):
+    for run in ("20260101-000000-aaaa", "20260201-000000-bbbb", "20260301-000000-cccc"):
+        (tmp_path / run / "10_key_accounts").mkdir(parents=True)
+        (tmp_path / run / "10_key_accounts" / "tiers.csv").write_text("customer_id,tier\n", encoding="utf-8")
+    (tmp_path / "latest").symlink_to("20260301-000000-cccc")
+    current = tmp_path / "20260301-000000-cccc" / "10_key_accounts"
+    assert report.previous_output(current, "10_key_accounts", "tiers.csv").parts[-3] == "20260201-000000-bbbb"
+    assert report.previous_output(None, "10_key_accounts", "tiers.csv", tmp_path).parts[-3] == "20260301-000000-cccc"
+    assert report.previous_output(tmp_path / "20260101-000000-aaaa" / "x", "10_key_accounts", "tiers.csv") is None
