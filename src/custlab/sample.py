@@ -48,12 +48,20 @@ SEGMENTS = {
 KEY_SEGMENT_INDUSTRY = {"C": 1.4, "I": 1.4, "J": 1.3, "F": 1.0}  # others 0.8, for strategic and growth
 TRADE = ("华信", "宏达", "中天", "金诚", "瑞丰", "鼎盛", "恒通", "新元", "博远", "永泰", "汇智", "凯达", "天成", "广源",
          "东方", "海创", "明德", "华宇", "联合", "正泰", "安捷", "星辰", "盛世", "佳和", "同创", "润泽", "卓越", "中科",
-         "美达", "远景", "德信", "宇通", "聚力", "启明", "长青", "力拓", "国信", "云帆", "锦程", "华美")
+         "美达", "远景", "德信", "宇通", "聚力", "启明", "长青", "力拓", "国信", "云帆", "锦程", "华美",
+         "嘉禾", "百川", "立信", "伟业", "腾飞", "万通", "富源", "和顺", "泰来", "信达", "众诚", "光大", "金桥", "银河",
+         "志远", "天润", "恒丰", "福瑞", "永兴", "世纪", "新华", "昌盛", "天元", "弘毅", "君安", "鸿运", "宏图", "祥和",
+         "创新", "先锋", "红星", "蓝天", "绿洲", "朝阳", "春晖", "秋实", "冬阳", "夏华", "海纳", "山河")
 TRADE_PY = ("huaxin", "hongda", "zhongtian", "jincheng", "ruifeng", "dingsheng", "hengtong", "xinyuan", "boyuan",
             "yongtai", "huizhi", "kaida", "tiancheng", "guangyuan", "dongfang", "haichuang", "mingde", "huayu",
             "lianhe", "zhengtai", "anjie", "xingchen", "shengshi", "jiahe", "tongchuang", "runze", "zhuoyue",
             "zhongke", "meida", "yuanjing", "dexin", "yutong", "juli", "qiming", "changqing", "lituo", "guoxin",
-            "yunfan", "jincheng2", "huamei")
+            "yunfan", "jincheng2", "huamei",
+            "jiahe2", "baichuan", "lixin", "weiye", "tengfei", "wantong", "fuyuan", "heshun", "tailai", "xinda",
+            "zhongcheng", "guangda", "jinqiao", "yinhe", "zhiyuan", "tianrun", "hengfeng", "furui", "yongxing", "shiji",
+            "xinhua", "changsheng", "tianyuan", "hongyi", "junan", "hongyun", "hongtu", "xianghe", "chuangxin",
+            "xianfeng", "hongxing", "lantian", "lvzhou", "chaoyang", "chunhui", "qiushi", "dongyang", "xiahua",
+            "haina", "shanhe")
 # words for the business in company names; several per section, so that 1M companies in ~40 cities
 # stay unique (one word per section allowed only about 56,000 names per city)
 INDUSTRY_WORD = {"A": ("农业", "农牧", "种业", "生态农业"), "B": ("矿业", "矿产", "资源", "石材"),
