@@ -16,25 +16,25 @@ from scipy import optimize, special
 
 from .errors import AnalysisError
 
+# {day} is the order date as a DATE or TIMESTAMP expression: the column itself when it is typed,
+# so that no row is cast (per-row casts cost as much as the aggregation)
 RFM_SQL = """
 SELECT {customer} AS customer_id,
-       date_diff('day', max(CAST({date} AS DATE)), DATE '{as_of}') AS recency,
+       date_diff('day', CAST(max({day}) AS DATE), DATE '{as_of}') AS recency,
        count(*) AS frequency,
        sum({amount}) AS monetary,
-       avg({amount}) AS monetary_mean,
-       min(CAST({date} AS DATE)) AS first_order,
-       max(CAST({date} AS DATE)) AS last_order
+       CAST(max({day}) AS DATE) AS last_order
 FROM {orders}
-WHERE CAST({date} AS DATE) <= DATE '{as_of}'
+WHERE {day} < DATE '{as_of}' + INTERVAL 1 DAY
 GROUP BY {customer}
 """
 
 # one row per customer and day first (lifetimes' freq="D" periods), then per customer
 LIFETIMES_SQL = """
 WITH daily AS (
-    SELECT {customer} AS customer_id, CAST({date} AS DATE) AS day, sum({amount}) AS value
+    SELECT {customer} AS customer_id, CAST({day} AS DATE) AS day, sum({amount}) AS value
     FROM {orders}
-    WHERE CAST({date} AS DATE) <= DATE '{as_of}'
+    WHERE {day} < DATE '{as_of}' + INTERVAL 1 DAY
     GROUP BY 1, 2
 )
 SELECT customer_id,
@@ -45,6 +45,7 @@ SELECT customer_id,
 FROM daily
 GROUP BY customer_id
 """
+_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "TIMESTAMP WITH TIME ZONE")
 
 
 def _orders_relation(con: duckdb.DuckDBPyConnection, orders) -> str:
@@ -77,7 +78,7 @@ def rfm(orders, as_of=None, customer: str = "customer_id", date: str = "order_da
     Returns
     -------
     DataFrame
-        One row per customer, indexed by ``customer_id``.
+        One row per customer, indexed by ``customer_id``, in no particular order.
     """
     if convention not in ("rfm", "lifetimes"):
         raise ValueError(f"convention must be 'rfm' or 'lifetimes', not {convention!r}")
@@ -90,15 +91,19 @@ def rfm(orders, as_of=None, customer: str = "customer_id", date: str = "order_da
         name = _orders_relation(conn, orders)
         query = conn.sql
     try:
+        kind = str(query(f"SELECT {date} FROM {name} LIMIT 0").types[0])
+        day = date if kind in _DATE_TYPES else f"CAST({date} AS DATE)"
         if as_of is None:
-            as_of = query(f"SELECT max(CAST({date} AS DATE)) FROM {name}").fetchall()[0][0]
+            as_of = query(f"SELECT CAST(max({day}) AS DATE) FROM {name}").fetchall()[0][0]
         as_of = pd.Timestamp(as_of).date().isoformat()
         template = RFM_SQL if convention == "rfm" else LIFETIMES_SQL
-        df = query(template.format(customer=customer, date=date, amount=amount, as_of=as_of, orders=name)).df()
+        df = query(template.format(customer=customer, day=day, amount=amount, as_of=as_of, orders=name)).df()
     finally:
         if own is not None:
             own.close()
-    df = df.set_index("customer_id").sort_index()
+    df = df.set_index("customer_id")  # in no particular order: sorting a million ids would double the cost
+    if convention == "rfm":
+        df.insert(3, "monetary_mean", df["monetary"] / df["frequency"])
     df.columns.name = "measure"
     df.attrs["as_of"] = as_of
     return df
@@ -155,7 +160,8 @@ def value_tiers(value: pd.Series, shares: tuple[float, float] = (0.2, 0.3)) -> p
     DataFrame
         Per customer: value, rank, cumulative share of customers and of value, and ``tier``.
     """
-    df = value.sort_values(ascending=False, kind="mergesort").to_frame("value")
+    df = value.to_frame("value")
+    df = df.iloc[np.lexsort((df.index.to_numpy(dtype=str), -df["value"].to_numpy(dtype=float)))]  # ties: by id, so tiers are reproducible
     n = len(df)
     df["rank"] = np.arange(1, n + 1)
     df["customer_share"] = df["rank"] / n
