@@ -28,6 +28,7 @@ def _nb(path, *cells, tagged=True):
 
 
 OK_CELLS = (SECRET_CODE, "from custlab import report\nimport pandas as pd\nreport.record('answer', 42)",
+            "import os\nreport.record('omp', os.environ.get('OMP_NUM_THREADS'))",
             "report.show(pd.DataFrame({'name': ['华信'], 'phone': ['13800138000'], 'email': ['li.na@x.cn']}))",
             "print('call 13912345678')")
 
@@ -50,7 +51,8 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
                         progress=lambda kind, name, **kw: events.append((kind, name)))
     by = {o.notebook: o for o in result.outcomes}
     assert not result.ok
-    assert by["a_ok"].status == "ok" and by["a_ok"].metrics == {"answer": 42}
+    threads = os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))  # cores per parallel notebook
+    assert by["a_ok"].status == "ok" and by["a_ok"].metrics == {"answer": 42, "omp": threads}
     assert by["b_raises"].status == "failed" and by["b_raises"].failing_cell == 4  # In [4]: parameters, injected, x = 1, raise
     assert "ValueError: planted failure" in by["b_raises"].error
     assert by["c_sleeps"].status == "timeout" and by["c_sleeps"].seconds < 60 and "timed out" in by["c_sleeps"].error
@@ -71,7 +73,7 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "failed" and manifest["run_id"] == result.run_id
     assert set(manifest["notebooks"]) == {"a_ok", "b_raises", "c_sleeps", "d_dies"}
-    assert manifest["notebooks"]["a_ok"]["metrics"] == {"answer": 42}
+    assert manifest["notebooks"]["a_ok"]["metrics"] == {"answer": 42, "omp": threads}
     assert manifest["notebooks"]["a_ok"]["params"]["source"]["kind"] == "duckdb"
     assert len(next(iter(manifest["inputs"].values()))) == 64
     assert manifest["git"]["commit"] and manifest["packages"]["pandas"]

@@ -132,6 +132,7 @@ def atomic_symlink(target: str | Path, link: str | Path) -> None:
 
 
 # --------------------------------------------------------------------------- HTML export
+TEMPLATES = Path(__file__).parent / "resources" / "templates"  # nbconvert template without CDN scripts
 ANALYST_ONLY = "analyst-only"  # cell tag: left out of the leadership HTML
 
 
@@ -178,7 +179,7 @@ def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None =
     """Render ``nb`` as one self-contained HTML page (images embedded, no code for leadership)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", embed_images=True,
+    exporter = HTMLExporter(template_name="custlab_offline", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
                             exclude_input=leadership, exclude_input_prompt=leadership,
                             exclude_output_prompt=leadership)
     prepared = _for_audience(nb, leadership)

@@ -1,5 +1,6 @@
 """Every notebook in notebooks/ runs top to bottom on the small sample through the runner."""
 import json
+import re
 
 import pytest
 
@@ -38,6 +39,7 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     leader = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")
     phones = [p for p in json.dumps(small_truth).split('"') if p.isdigit() and len(p) == 11]
     assert "def " not in leader and "report.record" not in leader
+    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', leader + dq_leader)  # opens offline, nothing from a CDN
     import duckdb
 
     con = duckdb.connect(str(small_sample / "crm.duckdb"), read_only=True)
