@@ -136,3 +136,25 @@ def test_previous_output_is_the_newest_earlier_run(tmp_path):
     assert report.previous_output(current, "10_key_accounts", "tiers.csv").parts[-3] == "20260201-000000-bbbb"
     assert report.previous_output(None, "10_key_accounts", "tiers.csv", tmp_path).parts[-3] == "20260301-000000-cccc"
     assert report.previous_output(tmp_path / "20260101-000000-aaaa" / "x", "10_key_accounts", "tiers.csv") is None
+
+
+@pytest.fixture(scope="module")
+def default_sample(tmp_path_factory):
+    from custlab import sample
+    folder = tmp_path_factory.mktemp("default-sample")
+    truth = sample.generate(folder)  # the size and seed `custlab sample` uses
+    return folder, truth
+
+
+def test_issue_targets_on_the_default_sample(default_sample, tmp_path):
+    import json
+    folder, _ = default_sample
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    params = config.load_params("10_key_accounts", overrides={"source": {"path": str(folder / "crm.duckdb")}})
+    tables = cleaning.load_clean(params, cache_dir=tmp_path).tables
+    s = accounts.screen(tables, params.as_of, params.key_accounts)
+    planted = set(truth["key_accounts"]["customer_ids"])
+    high = set(s.tiers.index[s.tiers["tier"] == "high"])
+    assert len(planted & high) / len(planted) >= 0.90
+    decliners, watch = set(truth["decliners"]["customer_ids"]), set(s.watchlist.index)
+    assert len(decliners & watch) / len(decliners) >= 0.80 and len(decliners & watch) / len(watch) >= 0.70
