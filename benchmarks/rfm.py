@@ -3,7 +3,7 @@
 For 1M, 3M and 10M orders of 1M customers in Parquet, times ``value.rfm(path)`` and the bare
 ``SELECT customer_id, max(date), count(*), sum(amount) ... GROUP BY`` into a DataFrame, alternated
 in one process, REPEATS times each, and reports medians and their ratio. Peak memory of
-``value.rfm`` on each file is measured in a fresh child process (ru_maxrss). lifetimes'
+``value.rfm`` on each file is measured in a fresh child process (VmHWM). lifetimes'
 ``summary_data_from_transaction_data`` runs in its own environment (benchmarks/lifetimes_env.sh),
 given as --lifetimes-python, on the 1M-order file, against ``value.rfm(convention="lifetimes")``.
 
@@ -51,8 +51,10 @@ def timed(fn) -> float:
 
 
 def peak_memory_mb(path: Path) -> float:
-    code = ("import resource, sys; from custlab import value; value.rfm(sys.argv[1], as_of=sys.argv[2]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of this process
+    # (which holds the 10M-row frame it just wrote) would report the parent's size
+    code = ("import re, sys; from custlab import value; value.rfm(sys.argv[1], as_of=sys.argv[2]); "
+            "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024)")
     return float(subprocess.run([sys.executable, "-c", code, str(path), AS_OF], check=True, capture_output=True, text=True).stdout)
 
 
