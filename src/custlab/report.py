@@ -7,6 +7,7 @@ Running the notebooks lives in :mod:`custlab.runner`.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -175,17 +176,27 @@ def _scrub_output(out: nbformat.NotebookNode) -> None:
         out["evalue"] = privacy.scrub_text(out["evalue"])
 
 
-def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None = None) -> str:
-    """Render ``nb`` as one self-contained HTML page (images embedded, no code for leadership)."""
+@functools.lru_cache(maxsize=None)
+def _exporter(leadership: bool):
+    """One HTML exporter per audience and process: its template is compiled once, not per notebook."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="custlab_offline", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
-                            exclude_input=leadership, exclude_input_prompt=leadership,
-                            exclude_output_prompt=leadership)
+    return HTMLExporter(template_name="custlab_offline", extra_template_basedirs=[str(TEMPLATES)], embed_images=True,
+                        exclude_input=leadership, exclude_input_prompt=leadership, exclude_output_prompt=leadership)
+
+
+def warm_exporters() -> None:
+    """Compile both exporters' templates now (the runner's fork server does this once for all workers)."""
+    for leadership in (False, True):
+        _exporter(leadership).template  # noqa: B018 - loading the template is the point
+
+
+def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None = None) -> str:
+    """Render ``nb`` as one self-contained HTML page (images embedded, no code for leadership)."""
     prepared = _for_audience(nb, leadership)
     if title:
         prepared.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(prepared)
+    body, _ = _exporter(leadership).from_notebook_node(prepared)
     return body
 
 
