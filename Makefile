@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lab bench sample clean
+.PHONY: venv demo test lab bench bench-dedupe lifetimes-env sample clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,16 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/rfm.py $(if $(wildcard benchmarks/.lifetimes-env/bin/python),--lifetimes-python benchmarks/.lifetimes-env/bin/python)
+
+# lifetimes (the RFM speed reference) lives in its own old environment, never in .venv
+lifetimes-env:
+	benchmarks/lifetimes_env.sh benchmarks/.lifetimes-env
+
+# a million companies: about 9 minutes to generate, then duplicate detection
+bench-dedupe: $(STAMP)
+	$(BIN)/custlab sample --customers 1000000 --out benchmarks/.work/s1m --if-missing
+	$(BIN)/python benchmarks/dedupe.py benchmarks/.work/s1m
 
 clean:
 	rm -rf $(VENV) .pytest_cache
