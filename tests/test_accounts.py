@@ -68,6 +68,14 @@ def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
     assert len(strategic) >= 10 and (strategic == "C1").mean() >= 0.8  # planted strategic customers share the top class
     again = accounts.rfmai(summary, tables["customers"], k=res.k, random_state=0)
     assert again.labels.equals(res.labels)
+    from custlab import value as v
+    tiers = v.value_tiers(summary["monetary"])
+    actions = config.KeyAccountSettings().strategy
+    by_class = accounts.class_strategy(res, tiers, actions)
+    assert by_class["high_tier_share"].idxmax() == "C1"
+    assert (by_class["action"] == by_class["main_tier"].map(actions)).all()
+    counts = pd.crosstab(res.labels, tiers["tier"].reindex(res.labels.index))
+    assert (by_class["main_tier"] == counts.idxmax(axis=1)).all()
 
 
 def test_tags_follow_the_thresholds():

@@ -380,3 +380,13 @@ def tag_summary(tags: pd.DataFrame) -> pd.DataFrame:
     long = tags[cols].melt(var_name="tag", value_name="level")
     out = long.groupby(["tag", "level"]).size().rename("customers").to_frame()
     return out
+
+
+def class_strategy(classes: RFMAIResult, tiers: pd.DataFrame, actions: dict[str, str]) -> pd.DataFrame:
+    """Each RFMAI class's profile with the tier most of its customers are in and that tier's action."""
+    tier = tiers["tier"].reindex(classes.labels.index)
+    main_tier = tier.groupby(classes.labels).agg(lambda s: s.value_counts().index[0])
+    share_high = (tier == "high").groupby(classes.labels).mean()
+    out = classes.profile.assign(main_tier=main_tier, high_tier_share=share_high)
+    out["action"] = out["main_tier"].map(actions)
+    return out
