@@ -43,8 +43,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def record(name: str, value: Any) -> Any:
-    """Record a key number of this notebook run; return ``value`` unchanged.
+def record(name: str, value: Any) -> None:
+    """Record a key number of this notebook run (returns nothing, so a notebook cell ending in
+    ``record(...)`` does not echo the number into the report).
 
     Parameters
     ----------
@@ -56,6 +57,7 @@ def record(name: str, value: Any) -> Any:
     Examples
     --------
     >>> record("customers", 5000)
+    >>> RECORDED["customers"]
     5000
     """
     plain = _jsonable(value)
@@ -64,10 +66,9 @@ def record(name: str, value: Any) -> Any:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with ipykernel
-        return value
+        return
     if get_ipython() is not None:
         display({METRIC_MIME: {"name": name, "value": plain}, "text/plain": f"{name} = {plain!r}"}, raw=True)
-    return value
 
 
 def read_metrics(nb: nbformat.NotebookNode) -> dict[str, Any]:
@@ -88,8 +89,13 @@ def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] =
 
     head = df.head(max_rows)
     masked = privacy.mask(head, extra_personal)
-    display({"text/html": head.to_html(), "text/plain": head.to_string(),
-             LEADERSHIP_MIME: masked.to_html()}, raw=True)
+    display({"text/html": head.to_html(float_format=_number), "text/plain": head.to_string(),
+             LEADERSHIP_MIME: masked.to_html(float_format=_number)}, raw=True)
+
+
+def _number(x: float) -> str:
+    """Readable numbers in report tables: 1,635,172,000 and 0.7641, never 1.635172e+09."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}"
 
 
 def say(text: str) -> None:
