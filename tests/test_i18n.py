@@ -18,3 +18,18 @@ def test_format_and_errors():
         i18n.t("run", "fr")
     with pytest.raises(ValueError, match="lacks \\['zh'\\]"):
         i18n.register({"x_only_en": {"en": "x"}})
+
+
+def test_table_labels_in_both_languages_and_leadership_tables_translated():
+    for key, texts in i18n.LABELS.items():
+        assert set(texts) >= set(i18n.LANGUAGES) and all(texts[lang].strip() for lang in i18n.LANGUAGES), key
+    assert i18n.label("revenue_share", "zh") == "收入占比" and i18n.label("not_a_label", "zh") == "not_a_label"
+    import pandas as pd
+    from custlab import report
+    df = pd.DataFrame({"customers": [3], "phone": ["13800138000"]}, index=pd.Index(["high"], name="tier"))
+    report.set_language("zh")
+    try:
+        labelled = report._labelled(df)
+    finally:
+        report.set_language("en")
+    assert list(labelled.columns) == ["客户数", "电话"] and labelled.index.tolist() == ["高价值"] and labelled.index.name == "价值层级"

@@ -252,9 +252,9 @@ def load_params(notebook: str, files: list[str | Path] = (), overrides: dict | N
 
     Examples
     --------
-    >>> p = load_params("10_key_accounts", overrides={"language": "zh"})
-    >>> p.language
-    'zh'
+    >>> p = load_params("10_key_accounts", overrides={"language": "zh", "source": {"kind": "sql", "url": "sqlite://"}})
+    >>> p.language, p.key_accounts.tier_shares
+    ('zh', [0.2, 0.3])
     """
     values, origin = layered_params(notebook, files, overrides, params_dir)
     params = build(params_class(notebook), values, origin)

@@ -126,3 +126,39 @@ def register(strings: dict[str, dict[str, str]]) -> None:
         if key in STRINGS and STRINGS[key] != texts:
             raise ValueError(f"Report string '{key}' is defined twice with different texts.")
         STRINGS[key] = texts
+
+
+#: table headers and common table values in reports (a name not listed is shown as it is)
+LABELS: dict[str, dict[str, str]] = {
+    "customers": {"en": "Customers", "zh": "客户数"}, "value": {"en": "Revenue (CNY)", "zh": "收入（元）"},
+    "revenue": {"en": "Revenue (CNY)", "zh": "收入（元）"}, "customer_share": {"en": "Share of customers", "zh": "客户占比"},
+    "value_share": {"en": "Share of revenue", "zh": "收入占比"}, "revenue_share": {"en": "Share of revenue", "zh": "收入占比"},
+    "tier": {"en": "Tier", "zh": "价值层级"}, "high": {"en": "High", "zh": "高价值"}, "medium": {"en": "Medium", "zh": "中价值"},
+    "low": {"en": "Low", "zh": "低价值"}, "high_at_risk": {"en": "High, at risk", "zh": "高价值·有流失风险"},
+    "medium_at_risk": {"en": "Medium, at risk", "zh": "中价值·有流失风险"}, "group": {"en": "Group", "zh": "客户组"},
+    "action": {"en": "Recommended action", "zh": "建议动作"}, "main_classes": {"en": "Main classes", "zh": "主要类别"},
+    "main_tier": {"en": "Main tier", "zh": "主要层级"}, "mean_orders": {"en": "Orders (mean)", "zh": "平均订单数"},
+    "mean_recency_days": {"en": "Days since last order (mean)", "zh": "距上次下单天数（均值）"},
+    "main_size_class": {"en": "Main size", "zh": "主要规模"}, "main_industry": {"en": "Main industry", "zh": "主要行业"},
+    "main_region": {"en": "Main region", "zh": "主要区域"}, "main_tag_interaction": {"en": "Main interaction level", "zh": "主要互动水平"},
+    "name": {"en": "Company", "zh": "企业名称"}, "contact": {"en": "Contact", "zh": "联系人"}, "phone": {"en": "Phone", "zh": "电话"},
+    "orders_change": {"en": "Change in orders", "zh": "订单变化"}, "p_alive": {"en": "P(alive)", "zh": "存活概率"},
+    "reason": {"en": "Reason", "zh": "原因"}, "customer_id": {"en": "Customer", "zh": "客户编号"},
+    "input": {"en": "Input rows", "zh": "输入行数"}, "kept": {"en": "Kept", "zh": "保留"}, "merged": {"en": "Merged", "zh": "合并"},
+    "quarantined": {"en": "Quarantined", "zh": "隔离"}, "balanced": {"en": "Balanced", "zh": "平衡"}, "table": {"en": "Table", "zh": "表"},
+    "count": {"en": "Count", "zh": "数量"}, "records": {"en": "Records", "zh": "记录数"}, "rule": {"en": "Rule", "zh": "规则"},
+    "scope": {"en": "Scope", "zh": "范围"}, "weight": {"en": "Weight", "zh": "权重"}, "criterion": {"en": "Criterion", "zh": "指标"},
+    "key_account_index": {"en": "Key-account index", "zh": "大客户指数"}, "segment": {"en": "RFM segment", "zh": "RFM 客群"},
+    "rfmai_class": {"en": "RFMAI class", "zh": "RFMAI 类别"}, "recency": {"en": "Recency (days)", "zh": "最近购买（天）"},
+    "frequency": {"en": "Frequency", "zh": "购买频次"}, "monetary": {"en": "Monetary (CNY)", "zh": "消费金额（元）"},
+    "present": {"en": "Present", "zh": "已填"}, "valid": {"en": "Valid", "zh": "有效"}, "invalid": {"en": "Invalid", "zh": "无效"},
+    "missing": {"en": "Missing", "zh": "缺失"}, "level": {"en": "Level", "zh": "等级"}, "tag": {"en": "Tag", "zh": "标签"},
+    "before": {"en": "Before", "zh": "上次"}, "now": {"en": "Now", "zh": "本次"}, "new": {"en": "New", "zh": "新增"},
+    "gone": {"en": "Gone", "zh": "流失"},
+}
+
+
+def label(name, language: str = "en"):
+    """A table header or value in ``language`` (names without a label are returned as they are)."""
+    entry = LABELS.get(name) if isinstance(name, str) else None
+    return entry[language] if entry else name

@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from . import privacy
+from . import i18n, privacy
 
 METRIC_MIME = "application/vnd.custlab.metric+json"
 LEADERSHIP_MIME = "application/vnd.custlab.leadership+html"
@@ -88,9 +88,28 @@ def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] =
     from IPython.display import display
 
     head = df.head(max_rows)
-    masked = privacy.mask(head, extra_personal)
+    masked = _labelled(privacy.mask(head, extra_personal))  # mask by the data's own column names first
+    head = _labelled(head)
     display({"text/html": head.to_html(float_format=_number), "text/plain": head.to_string(),
              LEADERSHIP_MIME: masked.to_html(float_format=_number)}, raw=True)
+
+
+LANGUAGE = ["en"]  # the report language of this notebook run (set_language)
+
+
+def set_language(language: str) -> None:
+    """Report tables from :func:`show` get headers in ``language`` (i18n.LABELS)."""
+    if language not in i18n.LANGUAGES:
+        raise ValueError(f"language must be one of {i18n.LANGUAGES}, not {language!r}")
+    LANGUAGE[0] = language
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    lang = LANGUAGE[0]
+    out = df.rename(columns=lambda c: i18n.label(c, lang), index=lambda i: i18n.label(i, lang))
+    out.columns.name = i18n.label(df.columns.name, lang)
+    out.index.names = [i18n.label(n, lang) for n in df.index.names]
+    return out
 
 
 def _number(x: float) -> str:
