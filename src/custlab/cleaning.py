@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from . import config, reference
-from .i18n import t
+from .i18n import label, t
 from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, _text)
 
@@ -550,7 +550,7 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
         out.append(t("dq_f_standardized", language, n=len(std), customers=std["key"].nunique()))
     if len(result.followup):
         top = result.followup["missing"].str.split(",").explode().value_counts()
-        out.append(t("dq_f_followup", language, n=len(result.followup), column=top.index[0]))
+        out.append(t("dq_f_followup", language, n=len(result.followup), column=label(top.index[0], language)))
     return out[:5]
 
 

@@ -155,6 +155,10 @@ LABELS: dict[str, dict[str, str]] = {
     "missing": {"en": "Missing", "zh": "缺失"}, "level": {"en": "Level", "zh": "等级"}, "tag": {"en": "Tag", "zh": "标签"},
     "before": {"en": "Before", "zh": "上次"}, "now": {"en": "Now", "zh": "本次"}, "new": {"en": "New", "zh": "新增"},
     "gone": {"en": "Gone", "zh": "流失"},
+    "credit_code": {"en": "credit code", "zh": "统一社会信用代码"}, "email": {"en": "e-mail", "zh": "邮箱"},
+    "industry": {"en": "industry", "zh": "行业"}, "province": {"en": "province", "zh": "省份"}, "city": {"en": "city", "zh": "城市"},
+    "employees": {"en": "employees", "zh": "员工人数"}, "annual_revenue": {"en": "annual revenue", "zh": "年营业收入"},
+    "region": {"en": "region", "zh": "区域"}, "registered_date": {"en": "registration date", "zh": "注册日期"},
 }
 
 
