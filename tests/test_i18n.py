@@ -21,12 +21,13 @@ def test_format_and_errors():
 
 
 def test_table_labels_in_both_languages_and_leadership_tables_translated():
-    for key, texts in i18n.LABELS.items():
+    for key, texts in {**i18n.LABELS, **i18n.VALUES}.items():
         assert set(texts) >= set(i18n.LANGUAGES) and all(texts[lang].strip() for lang in i18n.LANGUAGES), key
     assert i18n.label("revenue_share", "zh") == "收入占比" and i18n.label("not_a_label", "zh") == "not_a_label"
     import pandas as pd
     from custlab import report
     df = pd.DataFrame({"customers": [3], "phone": ["13800138000"]}, index=pd.Index(["high"], name="tier"))
+    assert i18n.label("customers", "zh") == "客户数" and i18n.label("customers", "zh", i18n.VALUES) == "客户"
     report.set_language("zh")
     try:
         labelled = report._labelled(df)

@@ -133,9 +133,7 @@ LABELS: dict[str, dict[str, str]] = {
     "customers": {"en": "Customers", "zh": "客户数"}, "value": {"en": "Revenue (CNY)", "zh": "收入（元）"},
     "revenue": {"en": "Revenue (CNY)", "zh": "收入（元）"}, "customer_share": {"en": "Share of customers", "zh": "客户占比"},
     "value_share": {"en": "Share of revenue", "zh": "收入占比"}, "revenue_share": {"en": "Share of revenue", "zh": "收入占比"},
-    "tier": {"en": "Tier", "zh": "价值层级"}, "high": {"en": "High", "zh": "高价值"}, "medium": {"en": "Medium", "zh": "中价值"},
-    "low": {"en": "Low", "zh": "低价值"}, "high_at_risk": {"en": "High, at risk", "zh": "高价值·有流失风险"},
-    "medium_at_risk": {"en": "Medium, at risk", "zh": "中价值·有流失风险"}, "group": {"en": "Group", "zh": "客户组"},
+    "tier": {"en": "Tier", "zh": "价值层级"}, "group": {"en": "Group", "zh": "客户组"},
     "action": {"en": "Recommended action", "zh": "建议动作"}, "main_classes": {"en": "Main classes", "zh": "主要类别"},
     "main_tier": {"en": "Main tier", "zh": "主要层级"}, "mean_orders": {"en": "Orders (mean)", "zh": "平均订单数"},
     "mean_recency_days": {"en": "Days since last order (mean)", "zh": "距上次下单天数（均值）"},
@@ -153,8 +151,7 @@ LABELS: dict[str, dict[str, str]] = {
     "frequency": {"en": "Frequency", "zh": "购买频次"}, "monetary": {"en": "Monetary (CNY)", "zh": "消费金额（元）"},
     "present": {"en": "Present", "zh": "已填"}, "valid": {"en": "Valid", "zh": "有效"}, "invalid": {"en": "Invalid", "zh": "无效"},
     "missing": {"en": "Missing", "zh": "缺失"}, "level": {"en": "Level", "zh": "等级"}, "tag": {"en": "Tag", "zh": "标签"},
-    "before": {"en": "Before", "zh": "上次"}, "now": {"en": "Now", "zh": "本次"}, "new": {"en": "New", "zh": "新增"},
-    "gone": {"en": "Gone", "zh": "流失"},
+    "before": {"en": "Before", "zh": "上次"}, "now": {"en": "Now", "zh": "本次"},
     "credit_code": {"en": "credit code", "zh": "统一社会信用代码"}, "email": {"en": "e-mail", "zh": "邮箱"},
     "industry": {"en": "industry", "zh": "行业"}, "province": {"en": "province", "zh": "省份"}, "city": {"en": "city", "zh": "城市"},
     "employees": {"en": "employees", "zh": "员工人数"}, "annual_revenue": {"en": "annual revenue", "zh": "年营业收入"},
@@ -162,7 +159,23 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def label(name, language: str = "en"):
-    """A table header or value in ``language`` (names without a label are returned as they are)."""
-    entry = LABELS.get(name) if isinstance(name, str) else None
+#: values shown as row labels of report tables (tiers, groups, table names)
+VALUES: dict[str, dict[str, str]] = {
+    "high": {"en": "High", "zh": "高价值"},
+    "medium": {"en": "Medium", "zh": "中价值"},
+    "low": {"en": "Low", "zh": "低价值"},
+    "high_at_risk": {"en": "High, at risk", "zh": "高价值·有流失风险"},
+    "medium_at_risk": {"en": "Medium, at risk", "zh": "中价值·有流失风险"},
+    "new": {"en": "New", "zh": "新增"},
+    "gone": {"en": "Gone", "zh": "流失"},
+    "customers": {"en": "customers", "zh": "客户"}, "orders": {"en": "orders", "zh": "订单"},
+    "interactions": {"en": "interactions", "zh": "互动"}, "survey": {"en": "survey", "zh": "问卷"},
+    "prospects": {"en": "prospects", "zh": "潜在客户"},
+}
+
+
+def label(name, language: str = "en", table: dict | None = None):
+    """A table header (or, with ``table=VALUES``, a row label) in ``language``; names without a
+    label are returned as they are."""
+    entry = (LABELS if table is None else table).get(name) if isinstance(name, str) else None
     return entry[language] if entry else name

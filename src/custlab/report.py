@@ -106,7 +106,10 @@ def set_language(language: str) -> None:
 
 def _labelled(df: pd.DataFrame) -> pd.DataFrame:
     lang = LANGUAGE[0]
-    out = df.rename(columns=lambda c: i18n.label(c, lang), index=lambda i: i18n.label(i, lang))
+    def header(c):  # a column may be a tier too (migration matrix)
+        return i18n.label(c, lang) if c in i18n.LABELS else i18n.label(c, lang, i18n.VALUES)
+
+    out = df.rename(columns=header, index=lambda i: i18n.label(i, lang, i18n.VALUES))
     out.columns.name = i18n.label(df.columns.name, lang)
     out.index.names = [i18n.label(n, lang) for n in df.index.names]
     return out
