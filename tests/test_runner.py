@@ -94,6 +94,7 @@ def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
 
 def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
     _nb(notebooks / "e_untagged.ipynb", "x = 1", tagged=False)
+    (notebooks / "f_broken.ipynb").write_text('{"cells": [', encoding="utf-8")
     (params_dir / "a_ok.yaml").write_text("colour: red\n", encoding="utf-8")
     out = tmp_path / "reports"
     with pytest.raises(ParamsError) as err:
@@ -101,6 +102,7 @@ def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
     msg = str(err.value)
     assert "Nothing was run" in msg and "'colour' is unknown" in msg and "a_ok.yaml" in msg
     assert "e_untagged" in msg and "no cell tagged 'parameters'" in msg
+    assert "f_broken.ipynb is not a readable notebook" in msg and "save it again" in msg
     assert not out.exists()
     with pytest.raises(ParamsError, match="--only names \\['zz'\\]"):
         runner.run(out=out, only=["zz"], notebooks_dir=notebooks, params_dir=params_dir)

@@ -15,6 +15,9 @@ from .errors import CustlabError
 
 
 def _cmd_run(args) -> int:
+    from . import _forkserver
+
+    _forkserver.start()  # first, so that the workers' warm-up overlaps the imports below
     from . import runner, sample
 
     if not args.files and not config.SAMPLE_DB.exists():

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 
 from . import i18n, privacy
@@ -167,6 +166,8 @@ ANALYST_ONLY = "analyst-only"  # cell tag: left out of the leadership HTML
 
 def _for_audience(nb: nbformat.NotebookNode, leadership: bool) -> nbformat.NotebookNode:
     """A copy of ``nb`` prepared for one audience: metrics hidden; for leadership, masked."""
+    import nbformat
+
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     if leadership:  # rule-by-rule detail and samples of changed rows are for analysts only
         nb.cells = [c for c in nb.cells if ANALYST_ONLY not in c.get("metadata", {}).get("tags", [])]
