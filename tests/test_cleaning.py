@@ -141,3 +141,20 @@ def test_clean_tables_cached_per_input_and_settings(dq_params, small_sample, tmp
     changed = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, future_date_tolerance_days=3))
     cleaning.load_clean(changed, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("clean-*"))) == 2
+
+
+def test_minimal_tables_clean_and_balance(dq_params):
+    """Only the required columns (no phone, industry, product, interactions): nothing breaks."""
+    customers = pd.DataFrame({"customer_id": ["A", "B", "C", None], "name": ["华信科技有限公司", "华信科技股份有限公司", "宏达贸易", "无编号"]})
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4", "o4"], "customer_id": ["A", "B", "Z", "C", "C"],
+                           "order_date": pd.to_datetime(["2026-01-05", "2026-02-01", "2026-03-01", "2026-04-01", "2026-04-01"]),
+                           "amount": [100.0, -5.0, 30.0, 20.0, 20.0]})
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    assert out.balanced
+    r = out.reconciliation
+    assert r.loc["customers"].to_dict() == {"input": 4, "kept": 2, "merged": 1, "quarantined": 1, "balanced": True}
+    reasons = dict(zip(out.quarantine["key"].fillna(""), out.quarantine["reason"]))
+    assert reasons["o2"] == "negative_amount" and reasons["o3"] == "unknown_customer" and reasons["o4"] == "duplicate_order_id"
+    assert out.quarantine.loc[out.quarantine.reason == "missing_customer_id", "row"].tolist() == [4]
+    survivor = out.merge_log["survivor_id"].iloc[0]
+    assert set(out.tables["orders"]["customer_id"]) == {survivor, "C"}  # A's and B's orders under one id

@@ -380,6 +380,8 @@ def _missing_policy(c: pd.DataFrame, settings, ledger: _Ledger) -> pd.DataFrame:
 def _followup(c: pd.DataFrame, settings) -> pd.DataFrame:
     """Customers with a missing key field (or one marked unknown), for the sales team to complete."""
     fields = [f for f in settings.key_fields if f in c]
+    if not fields:
+        return pd.DataFrame(columns=["customer_id", "name", "missing", "status"])
     gone = pd.DataFrame({f: c[f].isna() | (c[f].astype("string") == settings.unknown_label).fillna(False) for f in fields})
     hit = gone.any(axis=1)
     missing = gone[hit].apply(lambda r: ",".join(r.index[r]), axis=1)
