@@ -264,7 +264,7 @@ class CleanResult:
         return self.reconciliation
 
 
-def _to_days_limit(params) -> pd.Timestamp:
+def _date_limit(params) -> pd.Timestamp:
     as_of = pd.Timestamp(params.as_of) if params.as_of else pd.Timestamp.today().normalize()
     return as_of + pd.Timedelta(days=params.cleaning.future_date_tolerance_days)
 
@@ -436,7 +436,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         Every input row of customers, orders and interactions is kept, merged into another
         customer or quarantined with a reason; ``reconciliation`` shows that the counts balance.
     """
-    settings, limit, ledger = params.cleaning, _to_days_limit(params), _Ledger()
+    settings, limit, ledger = params.cleaning, _date_limit(params), _Ledger()
     work = {name: df.copy() for name, df in tables.items()}
     _apply_units(work, settings.units)
     for df in work.values():
@@ -486,12 +486,12 @@ def clean_cache_key(params) -> str:
     return sources.cache_key(params.source, params.columns) + "-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
-def quality_params(params, files=(), overrides: dict | None = None):
+def quality_params(params, files=()):
     """The data-quality parameters that go with ``params`` (another notebook's).
 
     The cleaning settings come from params/00_data_quality.yaml and ``files``; the shared keys
     (source, columns, as_of, ...) are taken from ``params`` itself, so a notebook always cleans
-    the source it reads. ``overrides`` is accepted for symmetry with :func:`config.load_params`.
+    the source it reads.
     """
     if isinstance(params, config.DataQualityParams):
         return params
@@ -503,7 +503,7 @@ def quality_params(params, files=(), overrides: dict | None = None):
 _RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs")
 
 
-def load_clean(params, files=(), overrides: dict | None = None, cache_dir: Path = config.CACHE_DIR) -> CleanResult:
+def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanResult:
     """The clean tables, computed once per input and cleaning settings and cached as Parquet.
 
     ``params`` may be any notebook's parameters: the cleaning settings come from the
@@ -512,7 +512,7 @@ def load_clean(params, files=(), overrides: dict | None = None, cache_dir: Path 
     """
     from . import sources
 
-    dq = quality_params(params, files, overrides)
+    dq = quality_params(params, files)
     folder = cache_dir / f"clean-{clean_cache_key(dq)}"
 
     def fill(tmp: Path) -> None:
