@@ -166,3 +166,13 @@ def test_issue_targets_on_the_default_sample(default_sample, tmp_path):
     assert len(planted & high) / len(planted) >= 0.90
     decliners, watch = set(truth["decliners"]["customer_ids"]), set(s.watchlist.index)
     assert len(decliners & watch) / len(decliners) >= 0.80 and len(decliners & watch) / len(watch) >= 0.70
+
+
+def test_migration_since_last_run_reads_the_earlier_run_and_writes_this_one(tmp_path):
+    tiers = pd.DataFrame({"tier": ["high", "medium"], "value": [10.0, 1.0]}, index=pd.Index(["a", "b"], name="customer_id"))
+    first = tmp_path / "20260101-000000-aaaa" / "10_key_accounts"
+    assert accounts.migration_since_last_run(tiers, first) == (None, None)
+    assert (first / "tiers.csv").exists()
+    later = tiers.assign(tier=["medium", "medium"])
+    matrix, dropped = accounts.migration_since_last_run(later, tmp_path / "20260201-000000-bbbb" / "10_key_accounts")
+    assert matrix.loc["high", "medium"] == 1 and list(dropped.index) == ["a"]

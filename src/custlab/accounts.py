@@ -390,3 +390,19 @@ def class_strategy(classes: RFMAIResult, tiers: pd.DataFrame, actions: dict[str,
     out = classes.profile.assign(main_tier=main_tier, high_tier_share=share_high)
     out["action"] = out["main_tier"].map(actions)
     return out
+
+
+def migration_since_last_run(tiers: pd.DataFrame, output_dir, notebook: str = "10_key_accounts"):
+    """Compare ``tiers`` with the newest earlier run's and keep this run's for the next one.
+
+    Returns ``(matrix, dropped)`` from :func:`tier_migration`, or ``(None, None)`` when no earlier
+    run wrote tiers. This run's tiers are written to ``output_dir`` (nothing outside the runner).
+    """
+    from . import report, value
+
+    previous = report.previous_output(output_dir, notebook, "tiers.csv")
+    if output_dir:
+        value.write_tiers(tiers, output_dir)
+    if previous is None:
+        return None, None
+    return tier_migration(value.read_tiers(previous), tiers["tier"])

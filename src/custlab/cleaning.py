@@ -503,17 +503,15 @@ def quality_params(params, files=()):
 _RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs")
 
 
-def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanResult:
-    """The clean tables, computed once per input and cleaning settings and cached as Parquet.
+def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
+    """Clean the tables unless the cache already holds them; return the cache folder.
 
     ``params`` may be any notebook's parameters: the cleaning settings come from the
-    data-quality parameters layered from the same ``files``, so every notebook reads the same
-    clean tables as 00_data_quality.
+    data-quality parameters layered from the same ``files`` (see :func:`quality_params`).
     """
     from . import sources
 
     dq = quality_params(params, files)
-    folder = cache_dir / f"clean-{clean_cache_key(dq)}"
 
     def fill(tmp: Path) -> None:
         result = clean(sources.load_tables(dq, cache_dir=cache_dir), dq)
@@ -521,13 +519,19 @@ def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanRes
         for name, df in result.tables.items():
             df.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
         for name in _RESULT_FRAMES:
-            getattr(result, name).astype({c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in getattr(result, name)}) \
-                .to_parquet(tmp / f"{name}.parquet", index=name == "reconciliation")
+            frame = getattr(result, name)
+            text = {c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in frame}  # Parquet needs one type
+            frame.astype(text).to_parquet(tmp / f"{name}.parquet", index=name == "reconciliation")
 
-    sources.cached_folder(folder, fill)
+    return sources.cached_folder(cache_dir / f"clean-{clean_cache_key(dq)}", fill)
+
+
+def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanResult:
+    """The clean tables, computed once per input and cleaning settings and cached as Parquet,
+    so every notebook reads the same clean tables as 00_data_quality."""
+    folder = prepare_clean(params, files, cache_dir)
     tables = {p.stem: pd.read_parquet(p) for p in sorted((folder / "tables").glob("*.parquet"))}
     return CleanResult(tables, **{name: pd.read_parquet(folder / f"{name}.parquet") for name in _RESULT_FRAMES})
-
 
 
 # --------------------------------------------------------------------------- findings

@@ -93,18 +93,20 @@ def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] =
              LEADERSHIP_MIME: masked.to_html(float_format=_number)}, raw=True)
 
 
-LANGUAGE = ["en"]  # the report language of this notebook run (set_language)
+_language = "en"  # the report language of this notebook run (set_language)
 
 
 def set_language(language: str) -> None:
     """Report tables from :func:`show` get headers in ``language`` (i18n.LABELS)."""
+    global _language
     if language not in i18n.LANGUAGES:
         raise ValueError(f"language must be one of {i18n.LANGUAGES}, not {language!r}")
-    LANGUAGE[0] = language
+    _language = language
 
 
 def _labelled(df: pd.DataFrame) -> pd.DataFrame:
-    lang = LANGUAGE[0]
+    lang = _language
+
     def header(c):  # a column may be a tier too (migration matrix)
         return i18n.label(c, lang) if c in i18n.LABELS else i18n.label(c, lang, i18n.VALUES)
 

@@ -312,16 +312,12 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
 
 
 def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
-    """Clean the tables once, before notebooks start, so that they all hit the cache."""
+    """Clean the tables once, before notebooks start, so that they all hit the cache
+    (notebooks sharing a source and cleaning settings share one cache folder)."""
     from . import cleaning
 
-    seen = set()
     for params in validated.values():
-        dq = cleaning.quality_params(params, files)
-        key = cleaning.clean_cache_key(dq)
-        if key not in seen:
-            seen.add(key)
-            cleaning.load_clean(dq)
+        cleaning.prepare_clean(params, files)
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
