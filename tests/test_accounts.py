@@ -101,15 +101,24 @@ def test_cross_table_matches_scipy_and_ca_inertia_is_chi2_over_n():
     assert ct.cramers_v == pytest.approx(stats.contingency.association(pd.crosstab(rows, cols).to_numpy(), method="cramer"))
     coords, inertia, total = accounts.correspondence_map(ct.counts)
     assert total == pytest.approx(chi2 / 800)
-    # principal row coordinates by the SVD of standardized residuals (Greenacre 2007)
-    P = ct.counts.to_numpy() / 800
-    r, c = P.sum(1), P.sum(0)
-    S = (P - np.outer(r, c)) / np.sqrt(np.outer(r, c))
-    U, sv, _ = np.linalg.svd(S, full_matrices=False)
-    F = (U / np.sqrt(r)[:, None]) * sv
-    got = coords[coords["kind"] == "industry"][["dim1", "dim2"]].to_numpy()
-    assert np.abs(got) == pytest.approx(np.abs(F[:, :2]), abs=1e-9)
-    assert inertia.sum() <= 1 and inertia.iloc[0] == pytest.approx(sv[0] ** 2 / (sv ** 2).sum())
+    # the reference implementation: prince.CA (a test dependency only; see correspondence_map)
+    import prince
+
+    ref = prince.CA(n_components=2).fit(ct.counts)
+    for kind, expected in (("industry", ref.row_coordinates(ct.counts)), ("category", ref.column_coordinates(ct.counts))):
+        got = coords[coords["kind"] == kind][["dim1", "dim2"]]
+        assert list(got.index) == list(expected.index)
+        assert np.abs(got.to_numpy()) == pytest.approx(np.abs(expected.to_numpy()), abs=1e-9)  # signs are arbitrary
+    assert total == pytest.approx(ref.total_inertia_)
+    assert inertia.to_numpy() == pytest.approx(np.asarray(ref.percentage_of_variance_) / 100)
+    row_points = coords[coords["kind"] == "industry"]
+    r = ct.counts.sum(axis=1).to_numpy() / 800
+    loadings = row_points[["dim1", "dim2"]].to_numpy() * np.sqrt(r)[:, None]  # U * sigma: sign rule of svd_flip
+    assert (loadings[np.abs(loadings).argmax(axis=0), [0, 1]] > 0).all()
+    empty = ct.counts.copy()
+    empty.iloc[-1, :] = 0
+    with pytest.raises(AnalysisError, match="every row and column"):
+        accounts.correspondence_map(empty)
     with pytest.raises(AnalysisError, match="at least two levels"):
         accounts.cross_table(rows, pd.Series("x", index=rows.index, name="category"))
 

@@ -260,18 +260,43 @@ def cross_table(rows: pd.Series, cols: pd.Series, weights: pd.Series | None = No
 
 
 def correspondence_map(counts: pd.DataFrame, n_components: int = 2):
-    """Correspondence analysis of a contingency table (prince.CA): row and column principal
-    coordinates and the share of inertia of each dimension."""
-    import prince
+    """Correspondence analysis of a contingency table (Greenacre 2007, ch. 4).
 
-    ca = prince.CA(n_components=n_components).fit(counts)
-    rows = ca.row_coordinates(counts).assign(kind=counts.index.name or "row")
-    cols = ca.column_coordinates(counts).assign(kind=counts.columns.name or "column")
-    coords = pd.concat([rows, cols])
-    coords.columns = [f"dim{c + 1}" if isinstance(c, (int, np.integer)) else c for c in coords.columns]
-    inertia = pd.Series(np.asarray(ca.percentage_of_variance_) / 100, index=[f"dim{i + 1}" for i in range(n_components)],
-                        name="inertia_share")
-    return coords, inertia, float(ca.total_inertia_)
+    The SVD of the standardized residuals ``S = D_r^-1/2 (P - r c') D_c^-1/2`` gives the principal
+    coordinates of rows ``D_r^-1/2 U Sigma`` and columns ``D_c^-1/2 V Sigma``; each dimension's
+    inertia is its squared singular value, and they sum to chi-square / n. Signs follow
+    scikit-learn's ``svd_flip`` (the largest row loading of each dimension is positive).
+    Checked against prince.CA in the tests; prince is not used here because importing it (it
+    loads altair and jsonschema) took 1-2 s of every notebook that draws the map.
+
+    Returns
+    -------
+    coords : DataFrame
+        ``dim1``..``dimK`` and ``kind`` (the name of the rows' or the columns' axis), one row per level.
+    inertia : Series
+        Share of the total inertia of each of the first ``n_components`` dimensions.
+    total : float
+        Total inertia (chi-square / n).
+    """
+    from sklearn.utils.extmath import svd_flip
+
+    n_table = counts.to_numpy(dtype=float)
+    if (n_table.sum(axis=1) == 0).any() or (n_table.sum(axis=0) == 0).any():
+        raise AnalysisError("Correspondence analysis needs every row and column of the table to have a count; "
+                            "drop the empty levels first.")
+    p = n_table / n_table.sum()
+    r, c = p.sum(axis=1), p.sum(axis=0)
+    expected = np.outer(r, c)
+    u, sv, vt = np.linalg.svd((p - expected) / np.sqrt(expected), full_matrices=False)
+    u, vt = svd_flip(u, vt)
+    k = min(n_components, len(sv))
+    dims = [f"dim{i + 1}" for i in range(k)]
+    rows = pd.DataFrame(u[:, :k] * sv[:k] / np.sqrt(r)[:, None], index=counts.index, columns=dims)
+    cols = pd.DataFrame(vt[:k].T * sv[:k] / np.sqrt(c)[:, None], index=counts.columns, columns=dims)
+    coords = pd.concat([rows.assign(kind=counts.index.name or "row"), cols.assign(kind=counts.columns.name or "column")])
+    eigen = sv ** 2
+    inertia = pd.Series(eigen[:k] / eigen.sum(), index=dims, name="inertia_share")
+    return coords, inertia, float(eigen.sum())
 
 
 def tier_profile(tiers: pd.DataFrame, customers: pd.DataFrame, summary: pd.DataFrame, tags: pd.DataFrame | None = None) -> pd.DataFrame:
