@@ -1,7 +1,21 @@
 """Imported once by the runner's fork server, so that every notebook worker starts warm:
-papermill and nbconvert imported, both HTML templates compiled."""
-import papermill  # noqa: F401
+papermill and nbconvert imported, both HTML templates compiled.
 
-from . import report, runner  # noqa: F401
+``rfc3987_syntax`` is kept out of this process. jsonschema (imported by nbformat, imported by
+papermill) loads it eagerly for its optional ``iri`` format checks, and it builds some 35 Earley
+parsers at import: 0.65 s of the 0.9 s papermill import here, on the path before the first notebook
+can start (python-jsonschema/jsonschema#1428; opendatahub-io/notebooks#3532). No notebook schema uses
+the ``iri`` formats, and jsonschema treats the module as optional; notebook kernels are separate
+processes and unaffected.
+"""
+import sys
+
+sys.modules.setdefault("rfc3987_syntax", None)  # an ImportError for whoever asks: jsonschema skips it
+
+import IPython.lib.lexers  # noqa: E402,F401 - the exporters' lexers; imported here, not by two threads at once
+import ipykernel.kernelspec  # noqa: E402,F401 - what papermill imports when it starts a kernel
+import papermill  # noqa: E402,F401
+
+from . import report, runner  # noqa: E402,F401
 
 report.warm_exporters()

@@ -216,10 +216,29 @@ def _exporter(leadership: bool):
                         exclude_input=leadership, exclude_input_prompt=leadership, exclude_output_prompt=leadership)
 
 
-def warm_exporters() -> None:
-    """Compile both exporters' templates now (the runner's fork server does this once for all workers)."""
+def warm_exporters(render: bool = False) -> None:
+    """Compile both exporters' templates now (the runner's fork server does this once for all workers).
+
+    With ``render``, also export a small notebook through both: the first real export of a
+    process would otherwise pay about 0.3 s of loading on first use (Pygments lexers, the Markdown
+    renderer). Runner workers do this while their notebook executes.
+    """
     for leadership in (False, True):
         _exporter(leadership).template  # noqa: B018 - loading the template is the point
+    if render:
+        import nbformat
+
+        v4 = nbformat.v4
+        nb = v4.new_notebook(
+            metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+                      "language_info": {"name": "python", "pygments_lexer": "ipython3"}},
+            cells=[v4.new_markdown_cell("# title\n\n- a **b**\n\n| a | b |\n|---|---|\n| 1 | 2 |"),
+                   v4.new_code_cell("import os\nprint(os.sep)", outputs=[
+                       v4.new_output("stream", name="stdout", text="/\n"),
+                       v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
+                                                           "text/plain": "1"})])])
+        for leadership in (False, True):
+            export_html(nb, leadership, title="warm-up")
 
 
 def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None = None) -> str:

@@ -18,6 +18,7 @@ import platform
 import queue as queue_mod
 import secrets
 import subprocess
+import threading
 import sys
 import time
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 
-from . import _forkserver, config, i18n
+from . import _forkserver, config, i18n, report
 from .errors import CustlabError, ParamsError
 from .report import atomic_symlink, atomic_write, atomic_write_json, export_html, read_metrics
 
@@ -162,6 +163,9 @@ def _execute(task: dict[str, Any], events) -> None:
     def on_cell_start(cell, cell_index):
         events.put(("cell", name, cell_index, n_cells, time.monotonic() - started))
 
+    # the exporters' first-use loading happens now, while the kernel works, not after it
+    warm_up = threading.Thread(target=report.warm_exporters, kwargs={"render": True}, daemon=True)
+    warm_up.start()
     try:
         pm.execute_notebook(task["input"], str(partial), parameters=task["parameters"],
                             progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
@@ -176,6 +180,7 @@ def _execute(task: dict[str, Any], events) -> None:
         result.update(status=status, error=f"{kind}: {reason}")
     result["seconds"] = round(time.monotonic() - started, 2)
     events.put(("executed", name))  # the next notebook may start while this one's HTML is written
+    warm_up.join()
     publish_notebook(partial, folder, name, task["language"], result)
     events.put(("done", name, result))
 
