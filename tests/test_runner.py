@@ -92,6 +92,18 @@ def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
     assert runner.list_runs(out)[0]["status"] == "ok"
 
 
+def test_command_process_never_imports_nbformat(notebooks, params_dir, tmp_path):
+    # nbformat pulls jsonschema, whose import took 0.7 s here; workers read and write notebooks,
+    # the command itself only reads JSON (a NotebookNode in a worker's result once pulled it in)
+    _nb(notebooks / "g_dict.ipynb", "from custlab import report\nreport.record('by_tier', {'high': [1, 2]})")
+    script = (f"import sys; from custlab import runner; from pathlib import Path\n"
+              f"r = runner.run(out=Path({str(tmp_path / 'reports')!r}), only=['g_dict'], "
+              f"notebooks_dir=Path({str(notebooks)!r}), params_dir=Path({str(params_dir)!r}))\n"
+              f"print(r.ok, r.outcomes[0].metrics, sorted(m for m in sys.modules if m in ('nbformat', 'jsonschema')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split("\n")[-2].startswith("True {'by_tier': {'high': [1, 2]}}") and done.stdout.rstrip().endswith("[]"), done.stderr[-2000:]
+
+
 def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
     _nb(notebooks / "e_untagged.ipynb", "x = 1", tagged=False)
     (notebooks / "f_broken.ipynb").write_text('{"cells": [', encoding="utf-8")
