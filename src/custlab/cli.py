@@ -18,9 +18,11 @@ def _cmd_run(args) -> int:
     from . import _forkserver
 
     _forkserver.start()  # first, so that the workers' warm-up overlaps the imports below
-    from . import runner, sample
+    from . import runner
 
     if not args.files and not config.SAMPLE_DB.exists():
+        from . import sample
+
         print(f"Generating the sample database {config.SAMPLE_DB} (first run) ...", file=sys.stderr)
         sample.generate(config.SAMPLE_DIR)
     result = runner.run(args.files, only=args.only, jobs=args.jobs, timeout=args.timeout, out=args.out)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # scrub_text, used by the runner's HTML export, needs no pandas
+    import pandas as pd
 
 #: canonical columns that hold personal data (a person's name, phone, email, credit code, address)
 PERSONAL_COLUMNS: frozenset[str] = frozenset({
@@ -32,6 +34,8 @@ def personal_columns(columns: Iterable[str], extra: Iterable[str] = ()) -> list[
 
 def mask_value(column: str, value) -> object:
     """Mask one value of a personal-data column, keeping just enough to recognise it."""
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return value
     text = str(value)
@@ -62,6 +66,8 @@ def mask(df: pd.DataFrame, extra: Iterable[str] = ()) -> pd.DataFrame:
 
 def pseudonymize(values: pd.Series, salt: str = "custlab") -> pd.Series:
     """Replace identifiers with stable pseudonyms (salted SHA-256, 12 hex characters)."""
+    import pandas as pd
+
     return values.map(lambda v: v if pd.isna(v) else
                       "P" + hashlib.sha256(f"{salt}:{v}".encode()).hexdigest()[:12])
 

@@ -7,17 +7,19 @@ Running the notebooks lives in :mod:`custlab.runner`.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import i18n, privacy
+
+if TYPE_CHECKING:  # pandas is imported where tables are shown; the runner's processes do without it
+    import pandas as pd
 
 METRIC_MIME = "application/vnd.custlab.metric+json"
 LEADERSHIP_MIME = "application/vnd.custlab.leadership+html"
@@ -32,7 +34,7 @@ def _jsonable(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, (pd.Timestamp,)):
+    if isinstance(value, dt.date):  # pandas Timestamps too
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
