@@ -7,10 +7,11 @@ import sys
 import time
 
 import nbformat
+import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from custlab import config, runner
+from custlab import _engine, config, runner
 from custlab.errors import ParamsError
 
 SECRET_CODE = "ANALYST_ONLY_CODE_MARKER = 1"
@@ -85,8 +86,14 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
 
 def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
     out = tmp_path / "reports"
+    began = time.time()
     result = runner.run(out=out, only=["a_ok"], notebooks_dir=notebooks, params_dir=params_dir)
     assert result.ok
+    # the worker stops its kernel (while writing the HTML) before it reports the notebook done;
+    # a kernel left behind would be orphaned and still alive now
+    kernels = [p.pid for p in psutil.process_iter(["cmdline", "create_time"])
+               if p.info["create_time"] >= began - 1 and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    assert kernels == []
     assert os.readlink(out / "latest") == result.run_id
     assert "answer" in (out / "latest" / "index.html").read_text(encoding="utf-8")
     assert runner.list_runs(out)[0]["status"] == "ok"
@@ -145,3 +152,23 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(not c.outputs and c.execution_count is None for c in code), path.name
         assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1, path.name
+
+
+def test_engine_writes_the_partial_notebook_at_most_every_few_seconds(tmp_path, monkeypatch):
+    import papermill.engines
+
+    writes = []
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: writes.append(time.monotonic()))
+    nb = new_notebook(cells=[new_code_cell(f"x = {i}") for i in range(30)], metadata={"papermill": {}})
+    man = _engine.ThrottledExecutionManager(nb, output_path=str(tmp_path / "out.ipynb"), progress_bar=False)
+    man.notebook_start()  # the first write, so a killed worker always leaves a partial notebook
+    for i, cell in enumerate(nb.cells):
+        man.cell_start(cell, i)
+        man.cell_complete(cell, i)
+    assert len(writes) == 1  # papermill itself writes 61 times here
+    monkeypatch.setattr(_engine, "SAVE_EVERY", 0.0)
+    man.cell_complete(nb.cells[0], 0)
+    assert len(writes) == 2
+    monkeypatch.setattr(_engine, "SAVE_EVERY", 3600.0)
+    man.notebook_complete()  # the last write always happens
+    assert len(writes) == 3 and nb.metadata.papermill["duration"] is not None

@@ -1,5 +1,5 @@
 """Imported once by the runner's fork server, so that every notebook worker starts warm:
-papermill and nbconvert imported, both HTML templates compiled.
+papermill (with the runner's engine) and nbconvert imported, both HTML templates compiled.
 
 ``rfc3987_syntax`` is kept out of this process. jsonschema (imported by nbformat, imported by
 papermill) loads it eagerly for its optional ``iri`` format checks, and it builds some 35 Earley
@@ -16,6 +16,6 @@ import IPython.lib.lexers  # noqa: E402,F401 - the exporters' lexers; imported h
 import ipykernel.kernelspec  # noqa: E402,F401 - what papermill imports when it starts a kernel
 import papermill  # noqa: E402,F401
 
-from . import report, runner  # noqa: E402,F401
+from . import _engine, report, runner  # noqa: E402,F401
 
 report.warm_exporters()

@@ -149,27 +149,47 @@ def _execute(task: dict[str, Any], events) -> None:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from . import _engine
+
     import nbformat
 
     name, folder = task["notebook"], Path(task["folder"])
     partial = folder / f".{name}.partial.ipynb"
     started = time.monotonic()
     result = {"notebook": name, "status": "ok", "failing_cell": None, "error": None}
-    n_cells = len(nbformat.read(task["input"], as_version=4).cells) + 1  # + injected parameters
+    cells = nbformat.read(task["input"], as_version=4).cells
+    n_cells = len(cells) + 1  # + injected parameters
+    to_execute = 1 + sum(1 for c in cells if c.cell_type == "code" and c.source.strip()
+                         and "skip-execution" not in c.metadata.get("tags", []))  # what nbclient executes
+    executed_code = 0
+    executed_at: list[float] = []
     for var in THREAD_VARIABLES:  # the kernel inherits these: parallel notebooks must not oversubscribe the cores
         os.environ.setdefault(var, str(task.get("threads", 1)))
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep instead of spinning on shared cores
 
+    def executed() -> None:  # once: the next notebook may start while this one's kernel stops and HTML is written
+        if not executed_at:
+            executed_at.append(time.monotonic())
+            events.put(("executed", name))
+
     def on_cell_start(cell, cell_index):
         events.put(("cell", name, cell_index, n_cells, time.monotonic() - started))
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        nonlocal executed_code
+        executed_code += 1
+        if executed_code == to_execute:  # the last cell is done; stopping the kernel takes 0.4 s more
+            executed()
 
     # the exporters' first-use loading happens now, while the kernel works, not after it
     warm_up = threading.Thread(target=report.warm_exporters, kwargs={"render": True}, daemon=True)
     warm_up.start()
+    kernel_stoppers: list = []  # the engine leaves the kernel running; it stops while the HTML is written
     try:
-        pm.execute_notebook(task["input"], str(partial), parameters=task["parameters"],
+        pm.execute_notebook(task["input"], str(partial), parameters=task["parameters"], engine_name=_engine.NAME,
                             progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
-                            cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start)
+                            cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start,
+                            on_cell_executed=on_cell_executed, kernel_stoppers=kernel_stoppers)
     except PapermillExecutionError as exc:
         result.update(status="failed", failing_cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # dead kernel, cell timeout: reported, never raised
@@ -178,10 +198,24 @@ def _execute(task: dict[str, Any], events) -> None:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().strip("-")]
         reason = next((ln for ln in lines if "timed out" in ln or "died" in ln.lower()), lines[0] if lines else kind)
         result.update(status=status, error=f"{kind}: {reason}")
-    result["seconds"] = round(time.monotonic() - started, 2)
-    events.put(("executed", name))  # the next notebook may start while this one's HTML is written
+    executed()
+    result["seconds"] = round(executed_at[0] - started, 2)
     warm_up.join()
-    publish_notebook(partial, folder, name, task["language"], result)
+    failure: list[BaseException] = []
+
+    def publish() -> None:
+        try:
+            publish_notebook(partial, folder, name, task["language"], result)
+        except BaseException as exc:  # re-raised below: the parent reports a worker that died writing
+            failure.append(exc)
+
+    writer = threading.Thread(target=publish)
+    writer.start()
+    for stop in kernel_stoppers:  # same thread and event loop as the execution
+        stop()
+    writer.join()
+    if failure:
+        raise failure[0]
     events.put(("done", name, result))
 
 
