@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,28 +76,31 @@ def main() -> int:
     ap.add_argument("--lifetimes-python", default=None)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="custlab-rfm-"))
-    rows = []
-    for n in args.sizes:
-        path = make_orders(work / f"orders_{n}.parquet", n)
-        con = duckdb.connect()
-        ours, bare = [], []
-        timed(lambda: value.rfm(path, as_of=AS_OF))  # warm the file cache
-        for _ in range(REPEATS):
-            ours.append(timed(lambda: value.rfm(path, as_of=AS_OF)))
-            bare.append(timed(lambda: con.sql(BARE.format(path=path)).df()))
-        row = {"orders": n, "rfm_s": statistics.median(ours), "bare_s": statistics.median(bare),
-               "peak_mb": peak_memory_mb(path)}
-        row["ratio"] = row["rfm_s"] / row["bare_s"]
-        if args.lifetimes_python and n == min(args.sizes):
-            ref = [float(subprocess.run([args.lifetimes_python, "-c", LIFETIMES_CODE, str(path), AS_OF], check=True,
-                                        capture_output=True, text=True).stdout) for _ in range(REPEATS)]
-            mine = [timed(lambda: value.rfm(path, as_of=AS_OF, convention="lifetimes")) for _ in range(REPEATS)]
-            row.update(lifetimes_s=statistics.median(ref), ours_lifetimes_s=statistics.median(mine))
-            row["speedup_vs_lifetimes"] = row["lifetimes_s"] / row["ours_lifetimes_s"]
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    print(pd.DataFrame(rows).round(3).to_string(index=False))
-    return 0
+    try:
+        rows = []
+        for n in args.sizes:
+            path = make_orders(work / f"orders_{n}.parquet", n)
+            con = duckdb.connect()
+            ours, bare = [], []
+            timed(lambda: value.rfm(path, as_of=AS_OF))  # warm the file cache
+            for _ in range(REPEATS):
+                ours.append(timed(lambda: value.rfm(path, as_of=AS_OF)))
+                bare.append(timed(lambda: con.sql(BARE.format(path=path)).df()))
+            row = {"orders": n, "rfm_s": statistics.median(ours), "bare_s": statistics.median(bare),
+                   "peak_mb": peak_memory_mb(path)}
+            row["ratio"] = row["rfm_s"] / row["bare_s"]
+            if args.lifetimes_python and n == min(args.sizes):
+                ref = [float(subprocess.run([args.lifetimes_python, "-c", LIFETIMES_CODE, str(path), AS_OF], check=True,
+                                            capture_output=True, text=True).stdout) for _ in range(REPEATS)]
+                mine = [timed(lambda: value.rfm(path, as_of=AS_OF, convention="lifetimes")) for _ in range(REPEATS)]
+                row.update(lifetimes_s=statistics.median(ref), ours_lifetimes_s=statistics.median(mine))
+                row["speedup_vs_lifetimes"] = row["lifetimes_s"] / row["ours_lifetimes_s"]
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        print(pd.DataFrame(rows).round(3).to_string(index=False))
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -99,16 +99,23 @@ def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
     assert runner.list_runs(out)[0]["status"] == "ok"
 
 
-def test_command_process_never_imports_nbformat(notebooks, params_dir, tmp_path):
+def test_command_process_never_imports_nbformat_and_kernels_use_private_sockets(notebooks, params_dir, tmp_path):
     # nbformat pulls jsonschema, whose import took 0.7 s here; workers read and write notebooks,
-    # the command itself only reads JSON (a NotebookNode in a worker's result once pulled it in)
+    # the command itself only reads JSON (a NotebookNode in a worker's result once pulled it in).
+    # Kernels listen on Unix sockets in a temporary folder that is removed with the kernel, and
+    # ipykernel's "running over TCP without encryption" warning no longer reaches the output.
     _nb(notebooks / "g_dict.ipynb", "from custlab import report\nreport.record('by_tier', {'high': [1, 2]})")
     script = (f"import sys; from custlab import runner; from pathlib import Path\n"
               f"r = runner.run(out=Path({str(tmp_path / 'reports')!r}), only=['g_dict'], "
               f"notebooks_dir=Path({str(notebooks)!r}), params_dir=Path({str(params_dir)!r}))\n"
               f"print(r.ok, r.outcomes[0].metrics, sorted(m for m in sys.modules if m in ('nbformat', 'jsonschema')))")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TMPDIR": str(private_tmp)})
     assert done.stdout.split("\n")[-2].startswith("True {'by_tier': {'high': [1, 2]}}") and done.stdout.rstrip().endswith("[]"), done.stderr[-2000:]
+    assert "TCP" not in done.stderr and "g_dict: ok" in done.stderr
+    assert list(private_tmp.iterdir()) == []
 
 
 def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
@@ -133,7 +140,10 @@ def test_killed_run_leaves_latest_intact(notebooks, params_dir, tmp_path):
     script = (f"from custlab import runner; from pathlib import Path\n"
               f"runner.run(out=Path({str(out)!r}), only=['c_sleeps'], notebooks_dir=Path({str(notebooks)!r}), "
               f"params_dir=Path({str(params_dir)!r}))")
-    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    private_tmp = tmp_path / "tmp"  # a killed run cannot remove its kernels' socket folder
+    private_tmp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(private_tmp)})
     deadline = time.time() + 60
     while time.time() < deadline and len([p for p in out.iterdir() if p.is_dir() and not p.is_symlink()]) < 2:
         time.sleep(0.2)

@@ -17,9 +17,11 @@ import os
 import platform
 import queue as queue_mod
 import secrets
+import shutil
 import subprocess
-import threading
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -189,7 +191,8 @@ def _execute(task: dict[str, Any], events) -> None:
         pm.execute_notebook(task["input"], str(partial), parameters=task["parameters"], engine_name=_engine.NAME,
                             progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
                             cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start,
-                            on_cell_executed=on_cell_executed, kernel_stoppers=kernel_stoppers)
+                            on_cell_executed=on_cell_executed, kernel_stoppers=kernel_stoppers,
+                            socket_dir=task.get("sockets"))
     except PapermillExecutionError as exc:
         result.update(status="failed", failing_cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # dead kernel, cell timeout: reported, never raised
@@ -360,6 +363,14 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
+    sockets = tempfile.mkdtemp(prefix="custlab-")  # the kernels' Unix sockets, removed even after a kill
+    try:
+        _execute_tasks([{**task, "sockets": sockets} for task in tasks], outcomes, jobs, timeout, folder, progress)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
     ctx = _forkserver.context()
     events = ctx.Queue()
     waiting = list(tasks)
