@@ -158,3 +158,12 @@ def test_minimal_tables_clean_and_balance(dq_params):
     assert out.quarantine.loc[out.quarantine.reason == "missing_customer_id", "row"].tolist() == [4]
     survivor = out.merge_log["survivor_id"].iloc[0]
     assert set(out.tables["orders"]["customer_id"]) == {survivor, "C"}  # A's and B's orders under one id
+
+
+def test_to_survivors_matches_series_replace_and_keeps_the_dtype():
+    ids = pd.Series(["C1", "C2", pd.NA, "C3", "C2"], dtype="string", name="customer_id")
+    survivors = {"C2": "C9", "C3": "C1"}
+    got = cleaning.to_survivors(ids, survivors)
+    pd.testing.assert_series_equal(got, ids.replace(survivors))
+    assert got.tolist()[:2] == ["C1", "C9"] and got.dtype == ids.dtype and got.name == "customer_id"
+    assert cleaning.to_survivors(ids, {}) is ids

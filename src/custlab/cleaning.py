@@ -406,7 +406,20 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
     ledger.change("orders", o, "order_id", "amount", fixed, "unit_mistake")
     o = o.assign(amount=fixed)
     o = q("orders", o, outlier, "order_id", "amount_outlier", "amount")
-    return o.assign(customer_id=o["customer_id"].replace(survivor_map))
+    return o.assign(customer_id=to_survivors(o["customer_id"], survivor_map))
+
+
+def to_survivors(ids: pd.Series, survivor_map: dict) -> pd.Series:
+    """``ids`` with every merged customer id replaced by its survivor's, dtype kept.
+
+    One dictionary lookup per row: ``Series.replace`` with the dictionary tests every key against
+    every row, which did not finish in 20 minutes on the 1M-company sample (40,000 merges, 38.5M
+    orders).
+    """
+    if not survivor_map:
+        return ids
+    survivor = ids.map(survivor_map)
+    return ids.where(survivor.isna(), survivor).astype(ids.dtype)
 
 
 def _clean_interactions(i: pd.DataFrame, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
@@ -417,7 +430,7 @@ def _clean_interactions(i: pd.DataFrame, limit, known: set, dropped: set, surviv
     i = q("interactions", i, i["date"] > limit, "_row", "future_date", "date")
     i = q("interactions", i, i["customer_id"].isin(dropped), "_row", "customer_quarantined", "customer_id")
     i = q("interactions", i, ~i["customer_id"].isin(known), "_row", "unknown_customer", "customer_id")
-    return i.assign(customer_id=i["customer_id"].replace(survivor_map))
+    return i.assign(customer_id=to_survivors(i["customer_id"], survivor_map))
 
 
 def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
@@ -465,7 +478,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         out["interactions"] = _clean_interactions(work["interactions"], limit, known, dropped, survivor_map, ledger) if known else work["interactions"]
     for name, df in out.items():
         if name not in ("customers", "orders", "interactions") and "customer_id" in df:
-            df["customer_id"] = df["customer_id"].replace(survivor_map)
+            df["customer_id"] = to_survivors(df["customer_id"], survivor_map)
     quarantine, changes = ledger.frames()
     rows = quarantine[quarantine["scope"] == "row"].groupby("table").size()
     recon = pd.DataFrame({"input": {n: len(df) for n, df in tables.items()},
