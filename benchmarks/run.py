@@ -23,7 +23,7 @@ from pathlib import Path
 
 from custlab import config, sample
 
-REPEATS = 3
+REPEATS = 5
 
 
 def kernel_and_cells(folder: Path, name: str) -> float:

@@ -118,6 +118,21 @@ def test_command_process_never_imports_nbformat_and_kernels_use_private_sockets(
     assert list(private_tmp.iterdir()) == []
 
 
+def test_cleaning_runs_in_a_child_and_its_errors_reach_the_command(notebooks, params_dir, tmp_path):
+    from custlab.errors import SchemaError
+
+    source = tmp_path / "export"  # a source no earlier run has cleaned: the cache is cold
+    source.mkdir()
+    (source / "customers.csv").write_text("name,city\n华信,上海\n", encoding="utf-8")
+    (source / "orders.csv").write_text("order_id,customer_id,order_date,amount\n1,C1,2026-01-02,10\n", encoding="utf-8")
+    (params_dir / "bad.yaml").write_text(f"source:\n  kind: csv\n  path: {source}\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="customers.*lacks required column.*customer_id") as err:
+        runner.run([params_dir / "bad.yaml"], out=tmp_path / "reports", only=["a_ok"], notebooks_dir=notebooks,
+                   params_dir=params_dir)
+    assert type(err.value.__cause__).__name__ == "_RemoteTraceback"  # raised in the cleaning process
+    assert "prepare_clean" in str(err.value.__cause__)
+
+
 def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
     _nb(notebooks / "e_untagged.ipynb", "x = 1", tagged=False)
     (notebooks / "f_broken.ipynb").write_text('{"cells": [', encoding="utf-8")

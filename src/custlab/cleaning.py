@@ -208,13 +208,22 @@ class _Ledger:
                                                  "reason": reason, "scope": "value"}))
 
     def change(self, table: str, df: pd.DataFrame, key: str, column: str, after: pd.Series, reason: str) -> None:
-        """Record where ``after`` differs from ``df[column]`` (missing on one side counts)."""
-        before = df[column].astype("string")
-        new = after.astype("string")
-        differ = (before != new).fillna(before.isna() != new.isna())
+        """Record where ``after`` differs from ``df[column]`` (missing on one side counts).
+
+        Compared in their own types; only the changed values become text. Comparing everything as
+        text took 31 s and several GB for the 38.5M order amounts of the 1M-company sample.
+        """
+        before = df[column]
+        try:
+            same = (before == after).fillna(False).astype(bool) | (before.isna() & after.isna())
+        except TypeError:  # values that do not compare (mixed types): as text
+            same = (before.astype("string") == after.astype("string")).fillna(False).astype(bool) | \
+                (before.isna() & after.isna())
+        differ = ~same
         if differ.any():
             self.changes.append(pd.DataFrame({"table": table, "key": df.loc[differ, key].astype("string"), "column": column,
-                                              "before": before[differ], "after": new[differ], "reason": reason}))
+                                              "before": before[differ].astype("string"),
+                                              "after": after[differ].astype("string"), "reason": reason}))
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         q = pd.concat(self.quarantine, ignore_index=True) if self.quarantine else pd.DataFrame(columns=QUARANTINE_COLUMNS)
@@ -536,7 +545,12 @@ def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
             text = {c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in frame}  # Parquet needs one type
             frame.astype(text).to_parquet(tmp / f"{name}.parquet", index=name == "reconciliation")
 
-    return sources.cached_folder(cache_dir / f"clean-{clean_cache_key(dq)}", fill)
+    return sources.cached_folder(clean_folder(dq, files, cache_dir), fill)
+
+
+def clean_folder(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
+    """The cache folder of the clean tables for ``params`` (any notebook's); it may not exist yet."""
+    return cache_dir / f"clean-{clean_cache_key(quality_params(params, files))}"
 
 
 def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanResult:
