@@ -167,3 +167,24 @@ def test_to_survivors_matches_series_replace_and_keeps_the_dtype():
     pd.testing.assert_series_equal(got, ids.replace(survivors))
     assert got.tolist()[:2] == ["C1", "C9"] and got.dtype == ids.dtype and got.name == "customer_id"
     assert cleaning.to_survivors(ids, {}) is ids
+
+
+def test_quarantine_in_order_equals_rule_by_rule_filtering():
+    orders = pd.DataFrame({"order_id": ["1", "1", "2", "2", None, "3"], "amount": [None, 5.0, 7.0, 7.0, 1.0, -2.0],
+                           "_row": range(1, 7)})
+    one_by_one = cleaning._Ledger()
+    o = orders
+    o = one_by_one.quarantine_rows("orders", o, o["amount"].isna(), "_row", "missing_amount", "amount")
+    o = one_by_one.quarantine_rows("orders", o, o["order_id"].isna(), "_row", "missing_order_id", "order_id")
+    o = one_by_one.quarantine_rows("orders", o, o["order_id"].duplicated(), "order_id", "duplicate_order_id", "order_id")
+    o = one_by_one.quarantine_rows("orders", o, o["amount"] < 0, "order_id", "negative_amount", "amount")
+    at_once = cleaning._Ledger()
+    kept = at_once.quarantine_in_order("orders", orders, [
+        (lambda d, alive: d["amount"].isna(), "_row", "missing_amount", "amount"),
+        (lambda d, alive: d["order_id"].isna(), "_row", "missing_order_id", "order_id"),
+        (lambda d, alive: d["order_id"].where(alive).duplicated(), "order_id", "duplicate_order_id", "order_id"),
+        (lambda d, alive: d["amount"] < 0, "order_id", "negative_amount", "amount")])
+    pd.testing.assert_frame_equal(kept, o)
+    assert kept["_row"].tolist() == [2, 3]  # order 1's first row lacked an amount, so its second is no duplicate
+    pd.testing.assert_frame_equal(at_once.frames()[0], one_by_one.frames()[0])
+    assert at_once.frames()[0]["reason"].tolist() == ["missing_amount", "missing_order_id", "duplicate_order_id", "negative_amount"]

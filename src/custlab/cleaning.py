@@ -198,6 +198,22 @@ class _Ledger:
                                                  "column": column, "value": value, "reason": reason, "scope": "row"}))
         return df[~mask]
 
+    def quarantine_in_order(self, table: str, df: pd.DataFrame, rules) -> pd.DataFrame:
+        """Apply ``rules`` in order, each ``(mask_of(df, alive), key, reason, column)``, to the rows
+        no earlier rule took; return the rest, filtered once.
+
+        Same result as :meth:`quarantine_rows` rule by rule, whose filtering copied all 38.5M
+        orders of the 1M-company sample at every rule. ``alive`` (a boolean Series) lets a rule
+        that looks across rows, such as duplicates, see only the rows still in.
+        """
+        alive = pd.Series(True, index=df.index)
+        for mask_of, key, reason, column in rules:
+            mask = pd.Series(mask_of(df, alive), index=df.index).fillna(False).astype(bool) & alive
+            if mask.any():
+                self.quarantine_rows(table, df[mask], True, key, reason, column)
+                alive &= ~mask
+        return df if alive.all() else df[alive]
+
     def quarantine_values(self, table: str, df: pd.DataFrame, mask, key: str, column: str, reason: str) -> None:
         """Record ``df.loc[mask, column]`` as quarantined values (the caller sets them missing)."""
         mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
@@ -399,14 +415,15 @@ def _followup(c: pd.DataFrame, settings) -> pd.DataFrame:
 
 
 def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
-    for column in ("order_id", "customer_id", "order_date", "amount"):
-        o = ledger.quarantine_rows("orders", o, o[column].isna(), "_row", f"missing_{column}", column)
+    rules = [(lambda d, alive, c=column: d[c].isna(), "_row", f"missing_{column}", column)
+             for column in ("order_id", "customer_id", "order_date", "amount")]
+    rules += [(lambda d, alive: d["order_id"].where(alive).duplicated(), "order_id", "duplicate_order_id", "order_id"),
+              (lambda d, alive: d["amount"] < 0, "order_id", "negative_amount", "amount"),
+              (lambda d, alive: d["order_date"] > limit, "order_id", "future_order_date", "order_date"),
+              (lambda d, alive: d["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id"),
+              (lambda d, alive: ~d["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")]
+    o = ledger.quarantine_in_order("orders", o, rules)
     q = ledger.quarantine_rows
-    o = q("orders", o, o["order_id"].duplicated(), "order_id", "duplicate_order_id", "order_id")
-    o = q("orders", o, o["amount"] < 0, "order_id", "negative_amount", "amount")
-    o = q("orders", o, o["order_date"] > limit, "order_id", "future_order_date", "order_date")
-    o = q("orders", o, o["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id")
-    o = q("orders", o, ~o["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")
     out = settings.outliers
     per = o[out.order_amount_per] if out.order_amount_per in o else None
     unit_value = o["amount"] / per.where(per > 0) if per is not None else o["amount"]
@@ -432,13 +449,12 @@ def to_survivors(ids: pd.Series, survivor_map: dict) -> pd.Series:
 
 
 def _clean_interactions(i: pd.DataFrame, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
-    q = ledger.quarantine_rows
-    for column in ("customer_id", "date"):
-        i = q("interactions", i, i[column].isna(), "_row", f"missing_{column}", column)
-    i = q("interactions", i, i["count"] < 0, "_row", "negative_count", "count")
-    i = q("interactions", i, i["date"] > limit, "_row", "future_date", "date")
-    i = q("interactions", i, i["customer_id"].isin(dropped), "_row", "customer_quarantined", "customer_id")
-    i = q("interactions", i, ~i["customer_id"].isin(known), "_row", "unknown_customer", "customer_id")
+    rules = [(lambda d, alive, c=column: d[c].isna(), "_row", f"missing_{column}", column) for column in ("customer_id", "date")]
+    rules += [(lambda d, alive: d["count"] < 0, "_row", "negative_count", "count"),
+              (lambda d, alive: d["date"] > limit, "_row", "future_date", "date"),
+              (lambda d, alive: d["customer_id"].isin(dropped), "_row", "customer_quarantined", "customer_id"),
+              (lambda d, alive: ~d["customer_id"].isin(known), "_row", "unknown_customer", "customer_id")]
+    i = ledger.quarantine_in_order("interactions", i, rules)
     return i.assign(customer_id=to_survivors(i["customer_id"], survivor_map))
 
 
