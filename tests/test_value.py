@@ -96,3 +96,22 @@ def test_churn_watchlist_finds_planted_decliners(sample_tables, small_truth):
     found = planted & set(watch.index)
     assert len(found) / len(planted) >= 0.7 and len(found) / len(watch) >= 0.7
     assert {"name", "phone", "reason", "p_alive"} <= set(watch.columns)
+
+
+def test_bgnbd_gradient_matches_finite_differences_and_weights_count_customers():
+    import numpy as np
+    from scipy import optimize
+
+    cdnow = pd.read_csv(RESULTS / "cdnow_customers_summary.csv", index_col="ID")
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    ones = np.ones_like(x)
+    for p in (np.array([0.243, 4.414, 0.793, 2.426]), np.array([1.3, 0.2, 3.0, 50.0])):
+        loglike, gradient = value._bgnbd_loglike_and_gradient(p, x, tx, T, ones)
+        assert loglike == pytest.approx(value._bgnbd_loglike(p, x, tx, T).sum())
+        numeric = optimize.approx_fprime(p, lambda q: value._bgnbd_loglike(q, x, tx, T).sum(), 1e-7)
+        assert gradient == pytest.approx(numeric, rel=1e-4, abs=1e-3)
+    triples, counts = np.unique(np.column_stack([x, tx, T]), axis=0, return_counts=True)
+    p = np.array([0.243, 4.414, 0.793, 2.426])
+    weighted = value._bgnbd_loglike_and_gradient(p, *triples.T, counts.astype(float))
+    assert len(triples) < len(x) and weighted[0] == pytest.approx(value._bgnbd_loglike(p, x, tx, T).sum())
+    assert weighted[1] == pytest.approx(value._bgnbd_loglike_and_gradient(p, x, tx, T, ones)[1])

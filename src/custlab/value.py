@@ -195,6 +195,30 @@ def _bgnbd_loglike(params, x, tx, T):
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
+def _bgnbd_loglike_and_gradient(params, x, tx, T, weights):
+    """The weighted sum of :func:`_bgnbd_loglike` and its gradient in (r, alpha, a, b).
+
+    With ``L = logaddexp(A3, A4)`` the last term, ``dL = w3 dA3 + w4 dA4`` where ``w3``, ``w4`` are
+    the shares ``exp(A - L)``; the gamma terms differentiate to digammas.
+    """
+    r, alpha, a, b = params
+    repeat = x > 0
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b_x = np.maximum(b + x - 1, 1e-300)
+        a4 = np.where(repeat, np.log(a) - np.log(b_x) - (r + x) * np.log(alpha + tx), -np.inf)
+    last = np.logaddexp(a3, a4)
+    w3, w4 = np.exp(a3 - last), np.where(repeat, np.exp(a4 - last), 0.0)
+    loglike = (special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + special.gammaln(a + b)
+               + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x) + last)
+    psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + x)
+    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + tx))
+    d_a = psi_ab - psi_abx + w4 / a
+    d_b = psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - np.where(repeat, w4 / b_x, 0.0)
+    return weights @ loglike, np.array([weights @ d_r, weights @ d_alpha, weights @ d_a, weights @ d_b])
+
+
 @dataclass(frozen=True)
 class BGNBDResult:
     """A fitted BG/NBD model (Fader, Hardie and Lee 2005)."""
@@ -256,23 +280,27 @@ def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
     if np.any(tx > T) or np.any(x < 0):
         raise AnalysisError("fit_bgnbd: recency must be <= T and frequency >= 0 for every customer.")
     scale = 10.0 / T.max()  # fit on a rescaled time axis for stability; alpha scales back exactly
-    xs, txs, Ts = x, tx * scale, T * scale
+    # customers with the same (x, t_x, T) contribute the same term: each distinct one once, weighted
+    triples, counts = np.unique(np.column_stack([x, tx * scale, T * scale]), axis=0, return_counts=True)
+    xs, txs, Ts = triples.T
+    weights = counts.astype(float)
 
-    def nll(logp):
-        return -_bgnbd_loglike(np.exp(logp), xs, txs, Ts).sum()
+    def nll_and_gradient(logp):
+        p = np.exp(logp)
+        loglike, gradient = _bgnbd_loglike_and_gradient(p, xs, txs, Ts, weights)
+        return -loglike, -gradient * p  # in log-parameters
 
     # log-parameters are bounded: on data with almost no drop-outs the likelihood is flat as
-    # a, b grow together, and an unbounded search wanders off (the fit then sits on the bound)
+    # a, b grow together, and an unbounded search wanders off (the fit then sits on the bound).
+    # With the exact gradient L-BFGS-B reaches the optimum itself: numerical gradients stopped it
+    # early on such ridges, and the Nelder-Mead polish that made up for it took 3,740 likelihood
+    # evaluations and 156 s on the 1M-company sample (now about 140 evaluations, on the ~half as
+    # many distinct triples, for the same log-likelihood to 1e-6 on CDNOW and the sample).
     bounds = [(-12.0, 10.0)] * 4
     best = None
     for start in (np.zeros(4), np.log([0.5, 1.0, 0.5, 2.0])):
-        res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-9})
-        # Nelder-Mead polishes along the ridge. When the optimum sits on a bound its clipped simplex
-        # may never shrink below xatol: with 1e-9 and 2,000 iterations one fit in eight took 2 s
-        # instead of 0.1 s (which one depended on rounding), for 2e-5 of log-likelihood. 500
-        # iterations still reach the optimum to that precision; CDNOW converges in about 110.
-        res = optimize.minimize(nll, res.x, method="Nelder-Mead", bounds=bounds,
-                                options={"xatol": 1e-6, "fatol": 1e-7, "maxiter": 500})
+        res = optimize.minimize(nll_and_gradient, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000})
         if best is None or res.fun < best.fun:
             best = res
     r, alpha, a, b = np.exp(best.x)
