@@ -199,20 +199,25 @@ class _Ledger:
         return df[~mask]
 
     def quarantine_in_order(self, table: str, df: pd.DataFrame, rules) -> pd.DataFrame:
+        """Apply ``rules`` in order (see :meth:`sieve`); return the rows left, filtered once."""
+        alive = self.sieve(table, df, rules)
+        return df if alive.all() else df[alive]
+
+    def sieve(self, table: str, df: pd.DataFrame, rules, alive: pd.Series | None = None) -> pd.Series:
         """Apply ``rules`` in order, each ``(mask_of(df, alive), key, reason, column)``, to the rows
-        no earlier rule took; return the rest, filtered once.
+        no earlier rule took (and that are in ``alive``, when given); return which rows are left.
 
         Same result as :meth:`quarantine_rows` rule by rule, whose filtering copied all 38.5M
         orders of the 1M-company sample at every rule. ``alive`` (a boolean Series) lets a rule
         that looks across rows, such as duplicates, see only the rows still in.
         """
-        alive = pd.Series(True, index=df.index)
+        alive = pd.Series(True, index=df.index) if alive is None else alive.copy()
         for mask_of, key, reason, column in rules:
             mask = pd.Series(mask_of(df, alive), index=df.index).fillna(False).astype(bool) & alive
             if mask.any():
                 self.quarantine_rows(table, df[mask], True, key, reason, column)
                 alive &= ~mask
-        return df if alive.all() else df[alive]
+        return alive
 
     def quarantine_values(self, table: str, df: pd.DataFrame, mask, key: str, column: str, reason: str) -> None:
         """Record ``df.loc[mask, column]`` as quarantined values (the caller sets them missing)."""
@@ -422,16 +427,22 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
               (lambda d, alive: d["order_date"] > limit, "order_id", "future_order_date", "order_date"),
               (lambda d, alive: d["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id"),
               (lambda d, alive: ~d["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")]
-    o = ledger.quarantine_in_order("orders", o, rules)
-    q = ledger.quarantine_rows
+    alive = ledger.sieve("orders", o, rules)
+    # unit mistakes and outliers among the rows left, on the few columns they read; the table
+    # itself is filtered once, after the outlier rule (each filter copies 4.5 GB at 38.5M orders)
     out = settings.outliers
-    per = o[out.order_amount_per] if out.order_amount_per in o else None
-    unit_value = o["amount"] / per.where(per > 0) if per is not None else o["amount"]
-    factor, outlier = unit_mistakes(unit_value, o[out.order_amount_group] if out.order_amount_group in o else None, out)
-    fixed = o["amount"].where(factor.isna(), (o["amount"] * factor).round(2))
-    ledger.change("orders", o, "order_id", "amount", fixed, "unit_mistake")
-    o = o.assign(amount=fixed)
-    o = q("orders", o, outlier, "order_id", "amount_outlier", "amount")
+    live = o.loc[alive, [c for c in ("order_id", "amount", out.order_amount_per, out.order_amount_group) if c and c in o]]
+    per = live[out.order_amount_per] if out.order_amount_per in live else None
+    unit_value = live["amount"] / per.where(per > 0) if per is not None else live["amount"]
+    factor, outlier = unit_mistakes(unit_value, live[out.order_amount_group] if out.order_amount_group in live else None, out)
+    fixed = live["amount"].where(factor.isna(), (live["amount"] * factor).round(2))
+    ledger.change("orders", live, "order_id", "amount", fixed, "unit_mistake")
+    amount = o["amount"].copy()
+    amount.loc[fixed.index] = fixed
+    o = o.assign(amount=amount)
+    alive = ledger.sieve("orders", o, [(lambda d, a: outlier.reindex(d.index, fill_value=False), "order_id",
+                                        "amount_outlier", "amount")], alive)
+    o = o if alive.all() else o[alive]
     return o.assign(customer_id=to_survivors(o["customer_id"], survivor_map))
 
 
