@@ -68,6 +68,8 @@ def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
     assert len(strategic) >= 10 and (strategic == "C1").mean() >= 0.8  # planted strategic customers share the top class
     again = accounts.rfmai(summary, tables["customers"], k=res.k, random_state=0)
     assert again.labels.equals(res.labels)
+    shuffled = accounts.rfmai(summary.sample(frac=1, random_state=1), tables["customers"], k_range=(3, 6), random_state=0)
+    assert shuffled.labels.equals(res.labels) and shuffled.profile.equals(res.profile)  # row order does not matter
     from custlab import value as v
     tiers = v.value_tiers(summary["monetary"])
     actions = config.KeyAccountSettings().strategy
