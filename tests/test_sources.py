@@ -175,3 +175,18 @@ def test_file_digest_is_remembered_across_processes_until_the_file_changes(tmp_p
     os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert data.stat().st_size == before.st_size and data.stat().st_mtime_ns == before.st_mtime_ns
     assert sources.file_sha256(data) == hashlib.sha256(b"order_id,amount\n1,99\n").hexdigest()
+
+
+def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):
+    params = config.load_params("00_data_quality", [], {"source": {"kind": "duckdb", "path": str(small_sample / "crm.duckdb")}})
+    cache = tmp_path / "cache"
+    shares = sources.missing_by_table(params, ("customers", "orders"), cache_dir=cache)
+    raw = sources.load_tables(params, ["customers", "orders"], cache_dir=cache)
+    expected = pd.DataFrame({name: raw[name].isna().mean() for name in ("customers", "orders")}).T
+    pd.testing.assert_frame_equal(shares.reindex(columns=expected.columns), expected, check_exact=True)
+    assert shares.loc["customers", "annual_revenue"] > 0 and shares.loc["orders", "amount"] == 0
+    # a cache written without statistics is refused with what to do
+    folder = next(cache.glob("tables-*"))
+    raw["orders"].to_parquet(folder / "orders.parquet", index=False, write_statistics=False)
+    with pytest.raises(SourceError, match="no null counts.*delete the folder"):
+        sources.missing_by_table(params, ("orders",), cache_dir=cache)

@@ -61,13 +61,11 @@ def pareto_curve(tiers, language: str = "en"):
     return fig
 
 
-def missing_heatmap(tables: dict, language: str = "en"):
-    """Share of missing values per column (rows: tables, columns: fields)."""
-    import pandas as pd
-
+def missing_heatmap(shares, language: str = "en"):
+    """Share of missing values per column (rows: tables, columns: fields), e.g. from
+    :func:`custlab.sources.missing_by_table`."""
     from .i18n import t
 
-    shares = pd.DataFrame({name: df.isna().mean() for name, df in tables.items()}).T
     fig, ax = new_figure(10, 0.6 * len(shares) + 2)
     sns.heatmap(shares * 100, ax=ax, cmap="Reds", vmin=0, vmax=max(10, float(shares.max().max() * 100)),
                 annot=True, fmt=".0f", cbar_kws={"label": "%"}, linewidths=0.5)
