@@ -14,6 +14,7 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.extmath import svd_flip
 
 from .errors import AnalysisError
 
@@ -294,8 +295,6 @@ def correspondence_map(counts: pd.DataFrame, n_components: int = 2):
     total : float
         Total inertia (chi-square / n).
     """
-    from sklearn.utils.extmath import svd_flip
-
     n_table = counts.to_numpy(dtype=float)
     if (n_table.sum(axis=1) == 0).any() or (n_table.sum(axis=0) == 0).any():
         raise AnalysisError("Correspondence analysis needs every row and column of the table to have a count; "

@@ -192,11 +192,13 @@ class _Ledger:
         """Move ``df[mask]`` to the quarantine; return the rest."""
         mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
         if mask.any():
-            hit = df[mask]
-            value = hit[column].astype("string") if column else pd.Series(pd.NA, index=hit.index, dtype="string")
-            self.quarantine.append(pd.DataFrame({"table": table, "key": hit[key].astype("string"), "row": hit["_row"],
-                                                 "column": column, "value": value, "reason": reason, "scope": "row"}))
+            self._record_rows(table, df[mask], key, reason, column)
         return df[~mask]
+
+    def _record_rows(self, table: str, hit: pd.DataFrame, key: str, reason: str, column: str | None) -> None:
+        value = hit[column].astype("string") if column else pd.Series(pd.NA, index=hit.index, dtype="string")
+        self.quarantine.append(pd.DataFrame({"table": table, "key": hit[key].astype("string"), "row": hit["_row"],
+                                             "column": column, "value": value, "reason": reason, "scope": "row"}))
 
     def quarantine_in_order(self, table: str, df: pd.DataFrame, rules) -> pd.DataFrame:
         """Apply ``rules`` in order (see :meth:`sieve`); return the rows left, filtered once."""
@@ -215,7 +217,7 @@ class _Ledger:
         for mask_of, key, reason, column in rules:
             mask = pd.Series(mask_of(df, alive), index=df.index).fillna(False).astype(bool) & alive
             if mask.any():
-                self.quarantine_rows(table, df[mask], True, key, reason, column)
+                self._record_rows(table, df[mask], key, reason, column)
                 alive &= ~mask
         return alive
 
@@ -236,11 +238,10 @@ class _Ledger:
         """
         before = df[column]
         try:
-            same = (before == after).fillna(False).astype(bool) | (before.isna() & after.isna())
+            equal = before == after
         except TypeError:  # values that do not compare (mixed types): as text
-            same = (before.astype("string") == after.astype("string")).fillna(False).astype(bool) | \
-                (before.isna() & after.isna())
-        differ = ~same
+            equal = before.astype("string") == after.astype("string")
+        differ = ~(equal.fillna(False).astype(bool) | (before.isna() & after.isna()))
         if differ.any():
             self.changes.append(pd.DataFrame({"table": table, "key": df.loc[differ, key].astype("string"), "column": column,
                                               "before": before[differ].astype("string"),
