@@ -1,6 +1,7 @@
 """The runner on tiny fixture notebooks: ok, raises, no parameters cell, timeout, dead kernel."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,6 +43,7 @@ def notebooks(tmp_path):
     _nb(folder / "b_raises.ipynb", "x = 1", "raise ValueError('planted failure')", "y = 2")
     _nb(folder / "c_sleeps.ipynb", "import time\ntime.sleep(120)")
     _nb(folder / "d_dies.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    _nb(folder / "h_slow_cells.ipynb", *["import time\ntime.sleep(3)"] * 5)  # each cell is short, all are not
     return folder
 
 
@@ -57,7 +59,11 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
     assert by["b_raises"].status == "failed" and by["b_raises"].failing_cell == 4  # In [4]: parameters, injected, x = 1, raise
     assert "ValueError: planted failure" in by["b_raises"].error
     assert by["c_sleeps"].status == "timeout" and by["c_sleeps"].seconds < 60 and "timed out" in by["c_sleeps"].error
-    assert by["d_dies"].status == "failed" and "Dead" in by["d_dies"].error
+    # --timeout is the notebook's limit, not only each cell's: the third 3-second cell (In [5]) passes 8 s
+    slow = by["h_slow_cells"]
+    assert slow.status == "timeout" and slow.failing_cell == 5 and 8 <= slow.seconds < 12, (slow.seconds, slow.error)
+    assert "In [5] was still running when the notebook passed --timeout (8 s)" in slow.error
+    assert by["d_dies"].status == "failed" and "Dead" in by["d_dies"].error and by["d_dies"].failing_cell == 3
     assert ("cell", "a_ok") in events and ("done", "d_dies") in events
     folder = result.folder
     for name in by:
@@ -69,11 +75,17 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
     assert "ANALYST_ONLY_CODE_MARKER" in analyst and "ANALYST_ONLY_CODE_MARKER" not in leader
     assert "13800138000" in analyst and "13800138000" not in leader and "138****8000" in leader
     assert "13912345678" not in leader and "li.na@x.cn" not in leader
+    slow_html = (folder / "h_slow_cells.html").read_text(encoding="utf-8")
+    banner = r"An Exception was encountered at '<a href=\"#papermill-error-cell\"></a>In \[{}\]'"  # Papermill's
+    assert re.search(banner.format(5), slow_html)
+    assert "CellTimeoutError" in slow_html and "In [5] was still running" in slow_html
+    dead_html = (folder / "d_dies.html").read_text(encoding="utf-8")
+    assert re.search(banner.format(3), dead_html)
     failed_html = (folder / "b_raises.html").read_text(encoding="utf-8")
     assert "planted failure" in failed_html and "An Exception was encountered" in failed_html
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "failed" and manifest["run_id"] == result.run_id
-    assert set(manifest["notebooks"]) == {"a_ok", "b_raises", "c_sleeps", "d_dies"}
+    assert set(manifest["notebooks"]) == {"a_ok", "b_raises", "c_sleeps", "d_dies", "h_slow_cells"}
     assert manifest["notebooks"]["a_ok"]["metrics"] == {"answer": 42, "omp": threads}
     assert manifest["notebooks"]["a_ok"]["params"]["source"]["kind"] == "duckdb"
     assert len(next(iter(manifest["inputs"].values()))) == 64

@@ -8,6 +8,10 @@ notebook matters only when a worker is killed (a notebook past --timeout plus th
 it then shows the run up to a few seconds before the kill. A cell that raises, a cell timeout and
 a dead kernel end through Papermill's final write as before.
 
+With ``deadline`` (a :func:`time.monotonic` time), each cell may wait only until then, so a
+notebook past its --timeout stops with a cell timeout in the cell that was running, reported like
+an error in that cell; the runner's kill is then only the backstop for a kernel that does not answer.
+
 With ``kernel_stoppers`` (a list), the kernel is left running when execution ends and a function
 that stops it is appended: stopping a kernel that has pandas, scikit-learn and matplotlib loaded
 takes about 0.4 s, which the runner spends writing the HTML instead of waiting. That kernel talks
@@ -70,7 +74,7 @@ class ThrottledEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, kernel_stoppers=None, socket_dir=None,
-                                 **kwargs):
+                                 deadline=None, **kwargs):
         if kernel_stoppers is None:
             return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
                                                     stderr_file=stderr_file, start_timeout=start_timeout,
@@ -82,6 +86,10 @@ class ThrottledEngine(NBClientEngine):
         sockets = tempfile.mkdtemp(prefix="kernel-", dir=socket_dir)
         km = (AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockets, "k"))
               if os.name == "posix" else AsyncKernelManager(kernel_name=kernel_name))
+        if deadline is not None:  # the notebook's time, not each cell's: a cell may wait only for what is left
+            # (nbclient reads a timeout of 0 as "none", hence the small floor: an overdue cell times out at once)
+            kwargs["timeout_func"] = lambda cell: max(deadline - time.monotonic(), 0.01)
+            execution_timeout = None  # nbclient's own trait takes whole seconds only
         client = PapermillNotebookClient(nb_man, km=km, **merge_kwargs(
             kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
             log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))

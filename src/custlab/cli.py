@@ -14,6 +14,18 @@ from . import config
 from .errors import CustlabError
 
 
+def _param_files(files: list[str]) -> list[Path]:
+    """Parameter files named on the command line, relative to the current folder as in any command
+    (a relative path found only under the project root, e.g. ``params/monthly.yaml``, is taken there)."""
+    paths = []
+    for name in files:
+        path = Path(name).expanduser()
+        if not path.is_absolute() and (path.exists() or not config.resolve_path(path).exists()):
+            path = path.absolute()
+        paths.append(path)
+    return paths
+
+
 def _cmd_run(args) -> int:
     from . import _forkserver
 
@@ -25,7 +37,7 @@ def _cmd_run(args) -> int:
 
         print(f"Generating the sample database {config.SAMPLE_DB} (first run) ...", file=sys.stderr)
         sample.generate(config.SAMPLE_DIR)
-    result = runner.run(args.files, only=args.only, jobs=args.jobs, timeout=args.timeout, out=args.out)
+    result = runner.run(_param_files(args.files), only=args.only, jobs=args.jobs, timeout=args.timeout, out=args.out)
     print(result.summary())
     print(result.folder / "index.html")
     if result.ok:
@@ -50,7 +62,7 @@ def _cmd_validate(args) -> int:
     from . import runner, sources
 
     notebooks = runner.discover(only=args.only)
-    validated = runner.validate(notebooks, args.files)
+    validated = runner.validate(notebooks, _param_files(args.files))
     first = next(iter(validated.values()))
     report = sources.validate_source(first.source, first.columns)
     print(f"parameters of {len(validated)} notebooks are valid.")

@@ -172,7 +172,7 @@ NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read one parameter file; a missing file or bad YAML is a ParamsError saying which."""
     if not path.exists():
-        raise ParamsError(f"Parameter file {path} does not exist: check the path (relative paths are taken from {PROJECT_ROOT}).")
+        raise ParamsError(f"Parameter file {path} does not exist: check the path (on the command line relative paths start at the current folder, in a notebook at {PROJECT_ROOT}).")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:

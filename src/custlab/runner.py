@@ -174,7 +174,10 @@ def _execute(task: dict[str, Any], events) -> None:
             executed_at.append(time.monotonic())
             events.put(("executed", name))
 
+    running_cell: list = []
+
     def on_cell_start(cell, cell_index):
+        running_cell[:] = [cell, cell_index]
         events.put(("cell", name, cell_index, n_cells, time.monotonic() - started))
 
     def on_cell_executed(cell, cell_index, execute_reply):
@@ -192,7 +195,8 @@ def _execute(task: dict[str, Any], events) -> None:
                             progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
                             cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start,
                             on_cell_executed=on_cell_executed, kernel_stoppers=kernel_stoppers,
-                            socket_dir=task.get("sockets"))
+                            socket_dir=task.get("sockets"),
+                            deadline=started + task["timeout"] if task["timeout"] else None)
     except PapermillExecutionError as exc:
         result.update(status="failed", failing_cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # dead kernel, cell timeout: reported, never raised
@@ -201,6 +205,14 @@ def _execute(task: dict[str, Any], events) -> None:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().strip("-")]
         reason = next((ln for ln in lines if "timed out" in ln or "died" in ln.lower()), lines[0] if lines else kind)
         result.update(status=status, error=f"{kind}: {reason}")
+        if running_cell:  # the cell that was running when the kernel died or time ran out
+            cell, index = running_cell
+            # a kernel that died may not have announced the cell's number; every executed cell counts one
+            result.update(failing_cell=cell.get("execution_count") or executed_code + 1, failing_index=index,
+                          error_name=kind)
+            if status == "timeout":
+                result["error"] = (f"In [{result['failing_cell']}] was still running when the notebook passed "
+                                   f"--timeout ({task['timeout']:g} s): it timed out")
     executed()
     result["seconds"] = round(executed_at[0] - started, 2)
     warm_up.join()
@@ -234,6 +246,8 @@ def publish_notebook(partial: Path, folder: Path, name: str, language: str, resu
         result.setdefault("metrics", {})
         return
     nb = nbformat.read(partial, as_version=4)
+    if result["status"] != "ok" and not _has_error_banner(nb) and result.get("failing_index") is not None:
+        _add_papermill_banner(nb, partial, result)
     if result["status"] != "ok" and not _has_error_banner(nb):
         banner = (f'<span style="color:red; font-size:1.4em">{i18n.t("failed", language)}: '
                   f"{html.escape(result['error'] or '')}</span>")
@@ -243,6 +257,27 @@ def publish_notebook(partial: Path, folder: Path, name: str, language: str, resu
     atomic_write(folder / f"{name}.html", export_html(nb, leadership=False, title=name))
     atomic_write(folder / f"{name}.leadership.html", export_html(nb, leadership=True, title=name))
     partial.unlink(missing_ok=True)
+
+
+def _add_papermill_banner(nb, partial: Path, result: dict) -> None:
+    """Mark the cell that was running when time ran out or the kernel died as failed, with
+    Papermill's own banner linking to it, as for a cell that raised (Papermill adds neither there)."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    index = result["failing_index"]
+    if index >= len(nb.cells) or nb.cells[index].cell_type != "code":
+        return
+    cell = nb.cells[index]
+    ename, evalue = result.get("error_name", "Error"), result["error"] or ""
+    cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
+    cell.metadata.setdefault("papermill", {})["exception"] = True
+    cell.execution_count = cell.execution_count or result["failing_cell"]
+    try:
+        raise_for_execution_errors(nb, str(partial))  # inserts the banner into ``nb``
+    except PapermillExecutionError:
+        pass
 
 
 def _has_error_banner(nb) -> bool:

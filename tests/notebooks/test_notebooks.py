@@ -40,6 +40,9 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     phones = [p for p in json.dumps(small_truth).split('"') if p.isdigit() and len(p) == 11]
     assert "def " not in leader and "report.record" not in leader
     assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', leader + dq_leader)  # opens offline, nothing from a CDN
+    for page, figures in ((dq_leader, 1), (leader, 2)):  # heatmap; Pareto curve and correspondence map at least
+        images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
+        assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
     import duckdb
 
     con = duckdb.connect(str(small_sample / "crm.duckdb"), read_only=True)

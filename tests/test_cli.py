@@ -1,0 +1,63 @@
+"""The ``custlab`` command as a user or the scheduler calls it: exit codes, messages, paths."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def custlab(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "custlab.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "TMPDIR": str(cwd)})
+
+
+@pytest.fixture()
+def workdir(tmp_path, small_sample):
+    """A folder outside the project holding a parameter file that points at the small sample."""
+    (tmp_path / "small.yaml").write_text(f"source:\n  path: {small_sample / 'crm.duckdb'}\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("colour: red\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_validate_reads_files_from_the_current_folder_and_reports_the_source(workdir, small_truth):
+    done = custlab("validate", "small.yaml", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    assert "parameters of 2 notebooks are valid." in done.stdout
+    for table in ("customers", "orders", "interactions"):
+        assert f"  {table}: {small_truth['counts'][table]:,} rows, schema ok" in done.stdout
+
+
+def test_parameter_errors_exit_2_with_the_file_and_key_and_no_traceback(workdir):
+    done = custlab("validate", "small.yaml", "bad.yaml", cwd=workdir)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("custlab: Nothing was run; fix these parameter problems first:")
+    assert f"In {workdir / 'bad.yaml'}, key 'colour' is unknown; allowed keys: language" in done.stderr
+    assert "Traceback" not in done.stderr
+    missing = custlab("run", "nothere.yaml", cwd=workdir)
+    assert missing.returncode == 2 and f"Parameter file {workdir / 'nothere.yaml'} does not exist" in missing.stderr
+    assert not (workdir / "reports").exists()
+
+
+@pytest.mark.slow
+def test_run_exit_codes_summary_and_list_newest_first(workdir):
+    ok = custlab("run", "small.yaml", "--only", "00_data_quality", "--jobs", "1", "--out", "reports", cwd=workdir)
+    assert ok.returncode == 0, ok.stderr
+    assert re.search(r"^00_data_quality +ok +\d+\.\d", ok.stdout, re.M)
+    assert f"latest: {os.path.join('reports', 'latest', 'index.html')}" in ok.stdout
+    assert (workdir / "reports" / "latest" / "00_data_quality.leadership.html").exists()
+    # a notebook past --timeout: the run still finishes, names the cell, and exits 1
+    late = custlab("run", "small.yaml", "--only", "00_data_quality", "--timeout", "0.5", "--out", "reports", cwd=workdir)
+    assert late.returncode == 1, late.stderr
+    assert re.search(r"^00_data_quality +timeout +\d+\.\d +\d+: In \[\d+\] was still running when the notebook "
+                     r"passed --timeout \(0\.5 s\)", late.stdout, re.M), late.stdout
+    runs = custlab("list", "--out", "reports", cwd=workdir)
+    lines = runs.stdout.splitlines()
+    assert runs.returncode == 0 and len(lines) == 2
+    assert re.match(r"\S+ +failed .* 0/1 notebooks ok$", lines[0]) and re.match(r"\S+ +ok .* 1/1 notebooks ok$", lines[1])
+    newest, oldest = (line.split()[0] for line in lines)
+    index = (workdir / "reports" / "index.html").read_text(encoding="utf-8")
+    assert index.index(newest) < index.index(oldest)  # the index page lists the newest run first
+    assert os.readlink(workdir / "reports" / "latest") == oldest  # a failed run never becomes latest
+    log = (workdir / "reports" / newest / "run.log").read_text(encoding="utf-8")
+    assert "00_data_quality: timeout" in log
