@@ -1,4 +1,5 @@
 """The runner on tiny fixture notebooks: ok, raises, no parameters cell, timeout, dead kernel."""
+import hashlib
 import json
 import os
 import re
@@ -47,7 +48,7 @@ def notebooks(tmp_path):
     return folder
 
 
-def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
+def test_mixed_run_reports_each_notebook(notebooks, params_dir, small_sample, tmp_path):
     out = tmp_path / "reports"
     events = []
     result = runner.run(out=out, jobs=2, timeout=8, notebooks_dir=notebooks, params_dir=params_dir,
@@ -88,8 +89,11 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, tmp_path):
     assert set(manifest["notebooks"]) == {"a_ok", "b_raises", "c_sleeps", "d_dies", "h_slow_cells"}
     assert manifest["notebooks"]["a_ok"]["metrics"] == {"answer": 42, "omp": threads}
     assert manifest["notebooks"]["a_ok"]["params"]["source"]["kind"] == "duckdb"
-    assert len(next(iter(manifest["inputs"].values()))) == 64
-    assert manifest["git"]["commit"] and manifest["packages"]["pandas"]
+    source = small_sample / "crm.duckdb"
+    assert manifest["inputs"] == {str(source): hashlib.sha256(source.read_bytes()).hexdigest()}
+    assert manifest["git"]["commit"] and isinstance(manifest["git"]["dirty"], bool) and manifest["packages"]["pandas"]
+    assert manifest["started"] <= manifest["finished"] and manifest["jobs"] == 2 and manifest["timeout"] == 8
+    assert manifest["notebooks"]["b_raises"]["failing_cell"] == 4 and manifest["notebooks"]["a_ok"]["seconds"] > 0
     assert not (out / "latest").exists()  # a failed run never becomes latest
     assert result.run_id in (out / "index.html").read_text(encoding="utf-8")
     assert "b_raises" in (folder / "run.log").read_text(encoding="utf-8")
@@ -209,3 +213,21 @@ def test_engine_writes_the_partial_notebook_at_most_every_few_seconds(tmp_path, 
     monkeypatch.setattr(_engine, "SAVE_EVERY", 3600.0)
     man.notebook_complete()  # the last write always happens
     assert len(writes) == 3 and nb.metadata.papermill["duration"] is not None
+
+
+def test_progress_names_notebook_cell_and_elapsed_on_a_terminal_and_stays_quiet_in_logs(monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    failed = runner.NotebookOutcome("10_key_accounts", status="failed", seconds=3.24, failing_cell=7, error="ValueError: x")
+    for stream, expected in ((Terminal(), "▶ 10_key_accounts\n\r  10_key_accounts: cell 5/18     2.3s"
+                                          "\n✘ 10_key_accounts: failed in 3.2s — cell 7: ValueError: x\n"),
+                             (io.StringIO(), "▶ 10_key_accounts\n✘ 10_key_accounts: failed in 3.2s — cell 7: ValueError: x\n")):
+        monkeypatch.setattr(sys, "stderr", stream)
+        runner._print_progress("start", "10_key_accounts")
+        runner._print_progress("cell", "10_key_accounts", index=4, total=18, elapsed=2.345)
+        runner._print_progress("done", "10_key_accounts", outcome=failed)
+        assert stream.getvalue() == expected  # a cron log gets no carriage-return cell counter
