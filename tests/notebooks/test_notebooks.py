@@ -1,6 +1,8 @@
-"""Every notebook in notebooks/ runs top to bottom on the small sample through the runner."""
+"""Every notebook in notebooks/ runs top to bottom: on the small sample through the runner, and
+with its defaults as an analyst runs it in JupyterLab."""
 import json
 import re
+import sys
 
 import pytest
 
@@ -48,3 +50,29 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     con = duckdb.connect(str(small_sample / "crm.duckdb"), read_only=True)
     phones = [r[0] for r in con.sql("select phone from customers where phone is not null").fetchall()]
     assert not any(p in leader or p in dq_leader for p in phones)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_each_notebook_runs_top_to_bottom_with_its_defaults_as_in_jupyterlab(path):
+    # what `make lab` gives an analyst: the project's kernel, the notebook's folder as working
+    # directory, nothing injected: the parameters cell's defaults and params/ on the sample database
+    from pathlib import Path
+
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from nbclient import NotebookClient
+
+    from custlab import sample
+
+    if not config.SAMPLE_DB.exists():  # as `make demo` and `make lab` would have made it
+        sample.generate(config.SAMPLE_DIR)
+    nb = nbformat.read(path, as_version=4)
+    kernel = nb.metadata.kernelspec.name
+    spec = KernelSpecManager().get_kernel_spec(kernel)  # the project's own kernel, whose Python has custlab
+    assert Path(spec.resource_dir).is_relative_to(sys.prefix) and spec.display_name == "custlab (Python 3)"
+    assert spec.argv[0] == sys.executable and "ipykernel_launcher" in spec.argv
+    NotebookClient(nb, kernel_name=kernel, timeout=600, resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip())
