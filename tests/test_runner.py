@@ -163,6 +163,13 @@ def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
     assert not out.exists()
     with pytest.raises(ParamsError, match="--only names \\['zz'\\]"):
         runner.run(out=out, only=["zz"], notebooks_dir=notebooks, params_dir=params_dir)
+    for jobs in (0, -1, 1.5):  # -1 once made the scheduling loop wait forever for a free slot
+        with pytest.raises(ParamsError, match=f"--jobs must be a whole number of 1 or more \\(got {jobs}\\)"):
+            runner.run(out=out, jobs=jobs, notebooks_dir=notebooks, params_dir=params_dir)
+    for timeout in (0, -5.0, float("nan")):
+        with pytest.raises(ParamsError, match="--timeout must be a number of seconds above 0"):
+            runner.run(out=out, timeout=timeout, notebooks_dir=notebooks, params_dir=params_dir)
+    assert not out.exists()
 
 
 def test_killed_run_leaves_latest_intact(notebooks, params_dir, tmp_path):

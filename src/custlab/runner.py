@@ -326,6 +326,12 @@ def run(files: list[str | Path] = (), only: list[str] | None = None, jobs: int |
     RunResult
         Per-notebook outcomes; ``.ok`` is False when any notebook failed.
     """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ParamsError(f"--jobs must be a whole number of 1 or more (got {jobs!r}); leave it out to run as many "
+                          f"notebooks at once as there are cores ({os.cpu_count()}). Nothing was run.")
+    if timeout is not None and not timeout > 0:
+        raise ParamsError(f"--timeout must be a number of seconds above 0 (got {timeout!r}); leave it out for no "
+                          f"limit. Nothing was run.")
     notebooks = discover(notebooks_dir, only)
     if not notebooks:
         raise ParamsError(f"No notebooks found in {notebooks_dir}.")
