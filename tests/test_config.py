@@ -51,6 +51,23 @@ def test_unknown_nested_key_and_wrong_type(params_dir, tmp_path):
         config.load_params("10_key_accounts", [bad], params_dir=params_dir)
 
 
+def test_parameter_file_encodings_and_yaml_errors_say_where(params_dir, tmp_path):
+    text = "language: zh\n# 华东大客户: 三档\n10_key_accounts:\n  key_accounts:\n    rfm_bins: 3\n"
+    for encoding in ("utf-8", "utf-8-sig", "gbk"):  # a Chinese Windows editor saves "ANSI" as GBK
+        mine = tmp_path / f"{encoding}.yaml"
+        mine.write_bytes(text.encode(encoding))
+        p = config.load_params("10_key_accounts", [mine], params_dir=params_dir)
+        assert p.language == "zh" and p.key_accounts.rfm_bins == 3
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"language: \xff\xfe\xff\n")
+    with pytest.raises(ParamsError, match=r"binary.yaml is neither UTF-8 nor GBK/GB18030 text \(byte 10\): save it as UTF-8"):
+        config.load_params("10_key_accounts", [binary], params_dir=params_dir)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("language: zh\nkey_accounts: {rfm_bins: 3\nas_of: '2026-06-30'\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"broken.yaml is not valid YAML at line 3, column 6: expected ',' or '}'"):
+        config.load_params("10_key_accounts", [broken], params_dir=params_dir)
+
+
 def test_missing_source_and_missing_file(params_dir, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("source:\n  path: nowhere/crm.duckdb\n", encoding="utf-8")

@@ -160,6 +160,14 @@ def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
     assert "Nothing was run" in msg and "'colour' is unknown" in msg and "a_ok.yaml" in msg
     assert "e_untagged" in msg and "no cell tagged 'parameters'" in msg
     assert "f_broken.ipynb is not a readable notebook" in msg and "save it again" in msg
+    shared = tmp_path / "shared.yaml"  # one mistake in a file every notebook reads is listed once
+    shared.write_text("language: fr\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as err:
+        runner.run([shared], out=out, only=["b_raises", "c_sleeps"], notebooks_dir=notebooks, params_dir=params_dir)
+    assert str(err.value).count("'fr'") == 1 and "  b_raises, c_sleeps: In " in str(err.value)
+    (tmp_path / "a_file").write_text("", encoding="utf-8")
+    with pytest.raises(ParamsError, match="Cannot create the run folder .*a_file/.*Not a directory. Give --out a folder"):
+        runner.run(out=tmp_path / "a_file", only=["b_raises"], notebooks_dir=notebooks, params_dir=params_dir)
     assert not out.exists()
     with pytest.raises(ParamsError, match="--only names \\['zz'\\]"):
         runner.run(out=out, only=["zz"], notebooks_dir=notebooks, params_dir=params_dir)

@@ -173,10 +173,23 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """Read one parameter file; a missing file or bad YAML is a ParamsError saying which."""
     if not path.exists():
         raise ParamsError(f"Parameter file {path} does not exist: check the path (on the command line relative paths start at the current folder, in a notebook at {PROJECT_ROOT}).")
+    raw = path.read_bytes()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:  # saved as "ANSI" by a Chinese Windows editor: GBK, which GB18030 contains
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise ParamsError(f"Parameter file {path} is neither UTF-8 nor GBK/GB18030 text (byte {exc.start}): "
+                              f"save it as UTF-8.") from None
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ParamsError(f"Parameter file {path} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(str(x) for x in (getattr(exc, "problem", None), getattr(exc, "context", None)) if x) or str(exc)
+        raise ParamsError(f"Parameter file {path} is not valid YAML{where}: {what}. Fix the file there "
+                          f"(a colon, bracket or quote is usually missing).") from None
     if not isinstance(data, dict):
         raise ParamsError(f"Parameter file {path} must hold a mapping of keys to values, not {type(data).__name__}.")
     return data
