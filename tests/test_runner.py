@@ -13,7 +13,7 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from custlab import _engine, config, runner
+from custlab import _engine, _forkserver, config, runner
 from custlab.errors import ParamsError
 
 SECRET_CODE = "ANALYST_ONLY_CODE_MARKER = 1"
@@ -186,7 +186,7 @@ def test_killed_run_leaves_latest_intact(notebooks, params_dir, tmp_path):
     script = (f"from custlab import runner; from pathlib import Path\n"
               f"runner.run(out=Path({str(out)!r}), only=['c_sleeps'], notebooks_dir=Path({str(notebooks)!r}), "
               f"params_dir=Path({str(params_dir)!r}))")
-    private_tmp = tmp_path / "tmp"  # a killed run cannot remove its kernels' socket folder
+    private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
                             env={**os.environ, "TMPDIR": str(private_tmp)})
@@ -246,3 +246,78 @@ def test_progress_names_notebook_cell_and_elapsed_on_a_terminal_and_stays_quiet_
         runner._print_progress("cell", "10_key_accounts", index=4, total=18, elapsed=2.345)
         runner._print_progress("done", "10_key_accounts", outcome=failed)
         assert stream.getvalue() == expected  # a cron log gets no carriage-return cell counter
+
+
+def _start_run(notebooks, params_dir, out, only, tmp):
+    """A run in a process of its own, as the scheduler starts one; returns it once a kernel is working."""
+    script = (f"import sys; from custlab import runner; from custlab.errors import RunInterrupted; from pathlib import Path\n"
+              f"try:\n    runner.run(out=Path({str(out)!r}), only={only!r}, jobs=1, notebooks_dir=Path({str(notebooks)!r}), "
+              f"params_dir=Path({str(params_dir)!r}))\n"
+              f"except RunInterrupted as exc:\n    print(exc, file=sys.stderr); sys.exit(128 + exc.signum)")
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        if any("ipykernel_launcher" in " ".join(p.cmdline()) for p in tree if p.is_running()):
+            break
+        time.sleep(0.2)
+    time.sleep(1.5)  # the kernel is in the sleeping cell
+    return proc, psutil.Process(proc.pid).children(recursive=True)
+
+
+def _gone(processes, within: float) -> list:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive:
+            return []
+        time.sleep(0.2)
+    return [" ".join(p.cmdline())[:120] for p in alive]
+
+
+def test_sigterm_stops_the_notebooks_and_the_report_says_so(notebooks, params_dir, tmp_path):
+    # a scheduler (systemd, Airflow, `timeout`) stopping the command signals it alone: it must take
+    # its workers and kernels with it, and its report must say what happened to each notebook
+    out = tmp_path / "reports"
+    (tmp_path / "tmp").mkdir()
+    proc, tree = _start_run(notebooks, params_dir, out, ["c_sleeps", "d_dies"], tmp_path / "tmp")
+    os.kill(proc.pid, signal.SIGTERM)
+    stderr = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert "was stopped by SIGTERM; its running notebooks were stopped" in stderr
+    assert _gone(tree, within=10) == []
+    folder = next(p for p in out.iterdir() if p.is_dir())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted" and manifest["finished"]
+    assert manifest["notebooks"]["c_sleeps"]["status"] == "interrupted"
+    assert manifest["notebooks"]["c_sleeps"]["error"] == "stopped by SIGTERM"
+    assert manifest["notebooks"]["d_dies"]["status"] == "not-run"  # waiting for the one --jobs slot
+    assert "stopped by SIGTERM" in (folder / "c_sleeps.html").read_text(encoding="utf-8")
+    assert "interrupted" in (folder / "index.html").read_text(encoding="utf-8")
+    assert not (out / "latest").exists() and not list(folder.glob(".*"))
+    assert list((tmp_path / "tmp").iterdir()) == []  # the kernels' socket folder was removed
+
+
+def test_a_command_killed_outright_takes_its_workers_and_kernels_with_it(notebooks, params_dir, tmp_path):
+    (tmp_path / "tmp").mkdir()
+    proc, tree = _start_run(notebooks, params_dir, tmp_path / "reports", ["c_sleeps"], tmp_path / "tmp")
+    assert len(tree) >= 3  # fork server, worker, kernel
+    os.kill(proc.pid, signal.SIGKILL)  # the out-of-memory killer's way: no handler runs
+    proc.communicate(timeout=60)
+    assert _gone(tree, within=10) == []  # before, the worker and its kernel slept on for two minutes
+    # nor are the kernel's sockets and key (the command's own pymp- folder dies with it, unremoved)
+    assert [p.name for p in (tmp_path / "tmp").iterdir() if not p.name.startswith("pymp-")] == []
+
+
+def test_cli_exit_code_of_a_stopped_run_is_the_shells(monkeypatch, capsys):
+    from custlab import cli
+    from custlab.errors import RunInterrupted
+
+    def stopped(*args, **kwargs):
+        raise RunInterrupted("Run r1 was stopped by SIGINT", signal.SIGINT)
+
+    monkeypatch.setattr(runner, "run", stopped)
+    monkeypatch.setattr(_forkserver, "start", lambda: None)
+    assert cli.main(["run", "monthly.yaml"]) == 130
+    assert "custlab: Run r1 was stopped by SIGINT" in capsys.readouterr().err

@@ -84,7 +84,9 @@ class ThrottledEngine(NBClientEngine):
         # short (a Unix socket path has ~100 characters); under ``socket_dir``, which the runner removes
         # even when it had to kill this worker
         sockets = tempfile.mkdtemp(prefix="kernel-", dir=socket_dir)
-        km = (AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockets, "k"))
+        # the connection file too (it holds the kernel's key): a worker that is killed cannot delete it
+        km = (AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockets, "k"),
+                                 connection_file=os.path.join(sockets, "kernel.json"))
               if os.name == "posix" else AsyncKernelManager(kernel_name=kernel_name))
         if deadline is not None:  # the notebook's time, not each cell's: a cell may wait only for what is left
             # (nbclient reads a timeout of 0 as "none", hence the small floor: an overdue cell times out at once)

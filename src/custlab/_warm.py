@@ -8,8 +8,12 @@ can start (python-jsonschema/jsonschema#1428; opendatahub-io/notebooks#3532). No
 the ``iri`` formats, and jsonschema treats the module as optional; notebook kernels are separate
 processes and unaffected.
 """
+import signal
 import sys
 
+# Ctrl-C reaches every process of the terminal's group: the command alone decides, stops the
+# workers and the cleaning process itself and writes what happened (these inherit this setting)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 sys.modules.setdefault("rfc3987_syntax", None)  # an ImportError for whoever asks: jsonschema skips it
 
 import IPython.lib.lexers  # noqa: E402,F401 - the exporters' lexers; imported here, not by two threads at once

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from . import config
-from .errors import CustlabError
+from .errors import CustlabError, RunInterrupted
 
 
 def _param_files(files: list[str]) -> list[Path]:
@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
+    except RunInterrupted as exc:
+        print(f"custlab: {exc}", file=sys.stderr)
+        return 128 + exc.signum  # as a shell reports a command ended by that signal
     except CustlabError as exc:
         logging.getLogger("custlab").debug("user error", exc_info=True)
         print(f"custlab: {exc}", file=sys.stderr)

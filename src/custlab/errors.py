@@ -30,6 +30,14 @@ class AnalysisError(CustlabError):
     """An analysis cannot run on the data it was given."""
 
 
+class RunInterrupted(CustlabError):
+    """The run was stopped by a signal (Ctrl-C, or SIGTERM from a scheduler) and its notebooks with it."""
+
+    def __init__(self, message: str, signum: int):
+        self.signum = signum
+        super().__init__(message)
+
+
 class NotebookError(CustlabError):
     """A notebook failed while the runner executed it."""
 

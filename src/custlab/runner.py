@@ -8,6 +8,7 @@ the executed notebook, analyst and leadership HTML, ``manifest.json``, ``index.h
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -18,6 +19,7 @@ import platform
 import queue as queue_mod
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +32,7 @@ from typing import Any
 
 
 from . import _forkserver, config, i18n, report
-from .errors import CustlabError, ParamsError
+from .errors import CustlabError, ParamsError, RunInterrupted
 from .report import atomic_symlink, atomic_write, atomic_write_json, export_html, read_metrics
 
 log = logging.getLogger("custlab.runner")
@@ -161,6 +163,7 @@ def _execute(task: dict[str, Any], events) -> None:
 
     import nbformat
 
+    _exit_with_the_command(task["command"], task.get("sockets"))
     name, folder = task["notebook"], Path(task["folder"])
     partial = folder / f".{name}.partial.ipynb"
     started = time.monotonic()
@@ -244,6 +247,40 @@ def _execute(task: dict[str, Any], events) -> None:
     events.put(("done", name, result))
 
 
+def _exit_with_the_command(command: int, sockets: str | None = None, every: float = 1.0) -> None:
+    """Stop this process, and the kernel it started, when the command that runs it (pid
+    ``command``) is gone.
+
+    Workers and the cleaning process are forked by the fork server, which outlives the command as
+    long as they run (each holds the pipe whose end tells it the command has gone). Without this, a
+    command killed outright (SIGKILL, the out-of-memory killer) left them running unseen, holding
+    memory, until their notebook ended. ``sockets``, the run's folder of kernel sockets, goes too.
+    """
+    import psutil
+
+    def watch() -> None:
+        try:
+            parent = psutil.Process(command)
+            while parent.is_running() and parent.status() != psutil.STATUS_ZOMBIE:  # is_running checks pid reuse
+                time.sleep(every)
+        except psutil.NoSuchProcess:
+            pass
+        _kill_tree(os.getpid(), itself=False)
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="custlab-watch-command", daemon=True).start()
+
+
+def _clean(params, files, command: int) -> None:
+    """:func:`custlab.cleaning.prepare_clean` in the cleaning process, which ends with the command."""
+    from . import cleaning
+
+    _exit_with_the_command(command)
+    cleaning.prepare_clean(params, files)
+
+
 def publish_notebook(partial: Path, folder: Path, name: str, language: str, result: dict) -> None:
     """Write the executed notebook and both HTML files of one notebook; add its metrics."""
     import nbformat
@@ -307,6 +344,50 @@ def _kill_tree(pid: int, itself: bool = True) -> None:
             pass
 
 
+# --------------------------------------------------------------------------- stopping a run
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # Ctrl-C; a scheduler, systemd or `timeout` stopping the run; a closed terminal
+
+
+class _Stop(BaseException):
+    """Raised in the command by a stop signal. A BaseException, so no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """While a run executes, a stop signal raises :class:`_Stop` in the command (main thread only;
+    a signal ignored by whoever started the command, such as SIGHUP under nohup, stays ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _Stop(signum)
+
+    previous = {}
+    for name in STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _ignore_stop_signals() -> None:
+    """Once stopping, finish writing the report (undone by :func:`_stopped_by_signals` on exit)."""
+    if threading.current_thread() is threading.main_thread():
+        for name in STOP_SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, signal.SIG_IGN)
+
+
 # --------------------------------------------------------------------------- the run
 def run(files: list[str | Path] = (), only: list[str] | None = None, jobs: int | None = None,
         timeout: float | None = None, out: str | Path | None = None,
@@ -357,8 +438,14 @@ def run(files: list[str | Path] = (), only: list[str] | None = None, jobs: int |
     log.setLevel(logging.INFO)
     progress = progress or _print_progress
     try:
-        return _run(notebooks, validated, files, jobs or os.cpu_count() or 1, timeout, reports, folder,
-                    run_id, prepare, progress)
+        with _stopped_by_signals():
+            try:
+                return _run(notebooks, validated, files, jobs or os.cpu_count() or 1, timeout, reports, folder,
+                            run_id, prepare, progress)
+            except _Stop as interruption:  # outside the notebooks' part: nothing more to write
+                name = signal.Signals(interruption.signum).name
+                raise RunInterrupted(f"Run {run_id} was stopped by {name} before its report was complete: "
+                                     f"{folder}.", interruption.signum) from None
     finally:
         log.removeHandler(handler)
         handler.close()
@@ -377,24 +464,29 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
         "inputs": {}, "notebooks": {},
     }
     atomic_write_json(folder / "manifest.json", manifest)
-    if prepare:
-        from . import sources
-
-        manifest["inputs"] = sources.fingerprint(first.source)
-        _prepare_cache(validated, files)
-    prepared = time.monotonic()
     outcomes = {nb.stem: NotebookOutcome(nb.stem, params=config.to_dict(validated[nb.stem])) for nb in notebooks}
-    threads = max(1, (os.cpu_count() or 1) // max(1, min(jobs, len(notebooks))))
-    tasks = [{"notebook": nb.stem, "input": str(nb), "folder": str(folder), "timeout": timeout, "threads": threads,
-              "language": validated[nb.stem].language,
-              "parameters": {"param_files": [str(config.resolve_path(f)) for f in files],
-                             "overrides": {"output_dir": str(folder / nb.stem)}}}
-             for nb in notebooks]
-    _execute_all(tasks, outcomes, jobs, timeout, folder, progress)
+    interrupted = None
+    prepared = t0
+    try:
+        if prepare:
+            from . import sources
+
+            manifest["inputs"] = sources.fingerprint(first.source)
+            _prepare_cache(validated, files)
+        prepared = time.monotonic()
+        _execute_all(_tasks(notebooks, validated, files, jobs, timeout, folder), outcomes, jobs, timeout, folder,
+                     progress)
+    except _Stop as interruption:
+        interrupted = signal.Signals(interruption.signum)
+        _ignore_stop_signals()
+        for o in outcomes.values():
+            if o.status == "pending":
+                o.status, o.error = "not-run", f"stopped by {interrupted.name}"
+        log.error("run %s stopped by %s", run_id, interrupted.name)
     executed = time.monotonic()
     manifest["notebooks"] = {name: {k: v for k, v in vars(o).items() if k != "notebook"} for name, o in outcomes.items()}
     result = RunResult(run_id, folder, list(outcomes.values()))
-    manifest.update(status="ok" if result.ok else "failed",
+    manifest.update(status="interrupted" if interrupted else "ok" if result.ok else "failed",
                     finished=dt.datetime.now().isoformat(timespec="seconds"),
                     timings={"prepare": round(prepared - t0, 2), "notebooks": round(executed - prepared, 2),
                              "notebook_seconds": round(sum(o.seconds for o in result.outcomes), 2)})
@@ -405,7 +497,22 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
         atomic_symlink(run_id, reports / "latest")
     atomic_write(reports / "index.html", render_runs_index(reports, language))
     log.info("run %s finished: %s\n%s", run_id, manifest["status"], result.summary())
+    if interrupted:
+        raise RunInterrupted(f"Run {run_id} was stopped by {interrupted.name}; its running notebooks were stopped "
+                             f"and their reports show how far they got ({folder}).\n{result.summary()}",
+                             interrupted.value)
     return result
+
+
+def _tasks(notebooks, validated, files, jobs, timeout, folder) -> list[dict[str, Any]]:
+    """What each worker needs to run one notebook (plain data: it crosses to another process)."""
+    threads = max(1, (os.cpu_count() or 1) // max(1, min(jobs, len(notebooks))))  # cores per parallel notebook
+    return [{"notebook": nb.stem, "input": str(nb), "folder": str(folder), "timeout": timeout, "threads": threads,
+             "command": os.getpid(),
+             "language": validated[nb.stem].language,
+             "parameters": {"param_files": [str(config.resolve_path(f)) for f in files],
+                            "overrides": {"output_dir": str(folder / nb.stem)}}}
+            for nb in notebooks]
 
 
 def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
@@ -427,8 +534,13 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
             missing.setdefault(folder, params)
     if missing:
         with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver.context()) as pool:
-            for params in missing.values():
-                pool.submit(cleaning.prepare_clean, params, files).result()
+            try:
+                for params in missing.values():
+                    pool.submit(_clean, params, files, os.getpid()).result()
+            except _Stop:  # leaving the pool would wait for the cleaning to finish: minutes at scale
+                for proc in list(pool._processes.values()):  # the pool has no public kill
+                    _kill_tree(proc.pid)
+                raise
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
@@ -443,57 +555,86 @@ def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
     ctx = _forkserver.context()
     events = ctx.Queue()
     waiting = list(tasks)
+    language = {task["notebook"]: task["language"] for task in tasks}
     running: dict[str, tuple[Any, float]] = {}
-    exporting: dict[str, Any] = {}  # executed, writing HTML: no longer holds a --jobs slot
-    while waiting or running or exporting:
-        while waiting and len(running) < jobs:
-            task = waiting.pop(0)
-            proc = ctx.Process(target=_execute, args=(task, events), name=f"custlab-{task['notebook']}")
-            proc.start()
-            running[task["notebook"]] = (proc, time.monotonic())
-            log.info("started %s", task["notebook"])
-            progress("start", task["notebook"])
-        try:
-            event = events.get(timeout=0.5)
-        except queue_mod.Empty:
-            event = None
-        if event and event[0] == "cell":
-            _, name, index, total, elapsed = event
-            progress("cell", name, index=index, total=total, elapsed=elapsed)
-        elif event and event[0] == "executed":
-            exporting[event[1]] = running.pop(event[1])[0]
-        elif event and event[0] == "done":
-            _, name, payload = event
-            proc = exporting.pop(name, None) or running.pop(name)[0]
-            proc.join(timeout=30)
-            o = outcomes[name]
-            o.status, o.seconds = payload["status"], payload["seconds"]
-            o.failing_cell, o.error, o.metrics = payload["failing_cell"], payload["error"], payload.get("metrics", {})
-            log.info("%s: %s in %.1fs %s", name, o.status, o.seconds, o.error or "")
-            progress("done", name, outcome=o)
-        for name, proc in list(exporting.items()):
-            if not proc.is_alive() and proc.exitcode not in (None, 0):  # died while writing HTML
-                exporting.pop(name)
-                o = outcomes[name]
-                o.status, o.error = "failed", f"worker died with exit code {proc.exitcode} while writing the report"
-                log.error("%s: %s", name, o.error)
-                progress("done", name, outcome=o)
-        for name, (proc, began) in list(running.items()):
-            overdue = timeout is not None and time.monotonic() - began > timeout + KILL_GRACE_SECONDS
-            if overdue or (not proc.is_alive() and proc.exitcode not in (None, 0)):
-                _kill_tree(proc.pid)
-                proc.join(timeout=10)
-                running.pop(name)
-                o = outcomes[name]
-                o.seconds = round(time.monotonic() - began, 2)
-                o.status = "timeout" if overdue else "failed"
-                o.error = (f"stopped after {timeout:.0f}s (--timeout)" if overdue
-                           else f"worker process died with exit code {proc.exitcode}")
-                result = {"status": o.status, "error": o.error, "failing_cell": None}
-                publish_notebook(folder / f".{name}.partial.ipynb", folder, name, "en", result)
-                o.metrics = result.get("metrics", {})
-                log.error("%s: %s", name, o.error)
-                progress("done", name, outcome=o)
+    exporting: dict[str, tuple[Any, float]] = {}  # executed, writing HTML: no longer holds a --jobs slot
+
+    def finished(name: str, payload: dict) -> None:
+        o = outcomes[name]
+        o.status, o.seconds = payload["status"], payload["seconds"]
+        o.failing_cell, o.error, o.metrics = payload["failing_cell"], payload["error"], payload.get("metrics", {})
+        log.info("%s: %s in %.1fs %s", name, o.status, o.seconds, o.error or "")
+        progress("done", name, outcome=o)
+
+    def stop(name: str, proc, began: float, status: str, error: str, at: float | None = None) -> None:
+        """Kill a worker and its kernel; publish what its notebook got to (written every few seconds)."""
+        _kill_tree(proc.pid)
+        proc.join(timeout=10)
+        o = outcomes[name]
+        o.seconds, o.status, o.error = round((at or time.monotonic()) - began, 2), status, error
+        result = {"status": status, "error": error, "failing_cell": None}
+        publish_notebook(folder / f".{name}.partial.ipynb", folder, name, language[name], result)
+        o.metrics = result.get("metrics", {})
+        log.error("%s: %s", name, error)
+        progress("done", name, outcome=o)
+
+    try:
+        while waiting or running or exporting:
+            while waiting and len(running) < jobs:
+                task = waiting.pop(0)
+                proc = ctx.Process(target=_execute, args=(task, events), name=f"custlab-{task['notebook']}")
+                proc.start()
+                running[task["notebook"]] = (proc, time.monotonic())
+                log.info("started %s", task["notebook"])
+                progress("start", task["notebook"])
+            try:
+                event = events.get(timeout=0.5)
+            except queue_mod.Empty:
+                event = None
+            if event and event[0] == "cell":
+                _, name, index, total, elapsed = event
+                progress("cell", name, index=index, total=total, elapsed=elapsed)
+            elif event and event[0] == "executed":
+                exporting[event[1]] = running.pop(event[1])
+            elif event and event[0] == "done":
+                _, name, payload = event
+                proc, _ = exporting.pop(name, None) or running.pop(name)
+                proc.join(timeout=30)
+                finished(name, payload)
+            for name, (proc, _) in list(exporting.items()):
+                if not proc.is_alive() and proc.exitcode not in (None, 0):  # died while writing HTML
+                    exporting.pop(name)
+                    o = outcomes[name]
+                    o.status, o.error = "failed", f"worker died with exit code {proc.exitcode} while writing the report"
+                    log.error("%s: %s", name, o.error)
+                    progress("done", name, outcome=o)
+            for name, (proc, began) in list(running.items()):
+                overdue = timeout is not None and time.monotonic() - began > timeout + KILL_GRACE_SECONDS
+                if overdue or (not proc.is_alive() and proc.exitcode not in (None, 0)):
+                    running.pop(name)
+                    stop(name, proc, began, "timeout" if overdue else "failed",
+                         f"stopped after {timeout:.0f}s (--timeout)" if overdue
+                         else f"worker process died with exit code {proc.exitcode}")
+    except _Stop as interruption:
+        # the command was told to stop: so are its notebooks, and the report says how far each got
+        _ignore_stop_signals()  # a second Ctrl-C must not cut the report short; this takes seconds
+        reason, at = f"stopped by {signal.Signals(interruption.signum).name}", time.monotonic()
+        for proc, _ in [*running.values(), *exporting.values()]:
+            _kill_tree(proc.pid)
+        while True:  # notebooks that finished just before the signal
+            try:
+                event = events.get(timeout=0.2)
+            except queue_mod.Empty:
+                break
+            if event[0] == "done" and event[1] in running.keys() | exporting.keys():
+                running.pop(event[1], None)
+                exporting.pop(event[1], None)
+                finished(event[1], event[2])
+        for name, (proc, began) in [*running.items(), *exporting.items()]:
+            stop(name, proc, began, "interrupted", reason, at)
+        for task in waiting:
+            outcomes[task["notebook"]].status, outcomes[task["notebook"]].error = "not-run", reason
+        raise
 
 
 def _print_progress(kind: str, name: str, **info) -> None:
@@ -513,7 +654,7 @@ def _print_progress(kind: str, name: str, **info) -> None:
 # --------------------------------------------------------------------------- index pages
 _STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
-          ".ok{color:#1a7f37}.failed,.timeout,.running{color:#cf222e}</style>")
+          ".ok{color:#1a7f37}.failed,.timeout,.running,.interrupted,.incomplete{color:#cf222e}.not-run{color:#888}</style>")
 
 
 def _page(title: str, body: str, language: str) -> str:
@@ -567,7 +708,7 @@ def render_runs_index(reports: Path, language: str = "en") -> str:
     """``reports/index.html``: every run, newest first."""
     t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
     rows = "".join(
-        f"<tr><td><a href='{m['run_id']}/index.html'>{m['run_id']}</a></td><td class='{m['status']}'>{html.escape(m['status'])}</td>"
+        f"<tr><td><a href='{m['run_id']}/index.html'>{m['run_id']}</a></td><td class='{m['status']}'>{t(m['status'])}</td>"
         f"<td>{m['started']}</td><td>{sum(1 for n in m['notebooks'].values() if n['status'] == 'ok')}/{len(m['notebooks'])}</td></tr>"
         for m in list_runs(reports))
     latest = f"<p><a href='latest/index.html'>{t('latest_run')}</a></p>" if (reports / "latest").exists() else ""
