@@ -41,7 +41,9 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     leader = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")
     phones = [p for p in json.dumps(small_truth).split('"') if p.isdigit() and len(p) == 11]
     assert "def " not in leader and "report.record" not in leader
-    assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', leader + dq_leader)  # opens offline, nothing from a CDN
+    # opens offline: nothing loaded from a CDN (scripts, styles, frames, images, CSS imports and fonts)
+    assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)=["\']?(?:https?:)?//', leader + dq_leader)
+    assert not re.search(r'(?:url\(|@import)\s*["\']?(?:https?:)?//', leader + dq_leader)
     for page, figures in ((dq_leader, 1), (leader, 2)):  # heatmap; Pareto curve and correspondence map at least
         images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
         assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
