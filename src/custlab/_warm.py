@@ -20,6 +20,6 @@ import IPython.lib.lexers  # noqa: E402,F401 - the exporters' lexers; imported h
 import ipykernel.kernelspec  # noqa: E402,F401 - what papermill imports when it starts a kernel
 import papermill  # noqa: E402,F401
 
-from . import _engine, report, runner  # noqa: E402,F401
+from . import _engine, _worker, report  # noqa: E402,F401
 
 report.warm_exporters()

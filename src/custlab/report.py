@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import i18n, privacy
 
 if TYPE_CHECKING:  # pandas is imported where tables are shown; the runner's processes do without it
+    import nbformat
     import pandas as pd
 
 METRIC_MIME = "application/vnd.custlab.metric+json"

@@ -4,16 +4,17 @@
 clean-data cache once, executes notebooks in parallel worker processes (each with a deadline,
 so a hung or dead kernel never hangs the run), and writes atomically into ``reports/<run-id>/``:
 the executed notebook, analyst and leadership HTML, ``manifest.json``, ``index.html`` and
-``run.log``. ``reports/latest`` moves only when every notebook succeeded.
+``run.log``. ``reports/latest`` moves only when every notebook succeeded. A stop signal stops
+the notebooks with the run, and the report says how far each got.
+
+What runs inside a worker lives in :mod:`custlab._worker`; the index pages in :mod:`custlab.runs`.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import json
 import logging
-import multiprocessing as mp
 import os
 import platform
 import queue as queue_mod
@@ -31,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 
-from . import _forkserver, config, i18n, report
+from . import _forkserver, _worker, config
 from .errors import CustlabError, ParamsError, RunInterrupted
-from .report import atomic_symlink, atomic_write, atomic_write_json, export_html, read_metrics
+from ._worker import kill_tree, publish_notebook
+from .report import atomic_symlink, atomic_write, atomic_write_json
+from .runs import list_runs, render_run_index, render_runs_index  # noqa: F401 - list_runs is public here too
 
 log = logging.getLogger("custlab.runner")
 log.propagate = False  # the run log goes to run.log; the console gets the progress lines
@@ -146,202 +149,6 @@ def package_versions() -> dict[str, str | None]:
             versions[name] = None
     versions["python"] = platform.python_version()
     return versions
-
-
-# --------------------------------------------------------------------------- worker process
-# OpenMP / BLAS pools (scikit-learn's k-means, numpy): sized to cores per parallel notebook. With
-# more threads than free cores, spinning OpenMP workers made k-means 20x slower in a kernel.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _execute(task: dict[str, Any], events) -> None:
-    """Run one notebook in this worker process and export it; report through ``events``."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from . import _engine
-
-    import nbformat
-
-    _exit_with_the_command(task["command"], task.get("sockets"))
-    name, folder = task["notebook"], Path(task["folder"])
-    partial = folder / f".{name}.partial.ipynb"
-    started = time.monotonic()
-    result = {"notebook": name, "status": "ok", "failing_cell": None, "error": None}
-    cells = nbformat.read(task["input"], as_version=4).cells
-    n_cells = len(cells) + 1  # + injected parameters
-    to_execute = 1 + sum(1 for c in cells if c.cell_type == "code" and c.source.strip()
-                         and "skip-execution" not in c.metadata.get("tags", []))  # what nbclient executes
-    executed_code = 0
-    executed_at: list[float] = []
-    for var in THREAD_VARIABLES:  # the kernel inherits these: parallel notebooks must not oversubscribe the cores
-        os.environ.setdefault(var, str(task.get("threads", 1)))
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep instead of spinning on shared cores
-
-    def executed() -> None:  # once: the next notebook may start while this one's kernel stops and HTML is written
-        if not executed_at:
-            executed_at.append(time.monotonic())
-            events.put(("executed", name))
-
-    running_cell: list = []
-
-    def on_cell_start(cell, cell_index):
-        running_cell[:] = [cell, cell_index]
-        events.put(("cell", name, cell_index, n_cells, time.monotonic() - started))
-
-    def on_cell_executed(cell, cell_index, execute_reply):
-        nonlocal executed_code
-        executed_code += 1
-        if executed_code == to_execute:  # the last cell is done; stopping the kernel takes 0.4 s more
-            executed()
-
-    # the exporters' first-use loading happens now, while the kernel works, not after it
-    warm_up = threading.Thread(target=report.warm_exporters, kwargs={"render": True}, daemon=True)
-    warm_up.start()
-    kernel_stoppers: list = []  # the engine leaves the kernel running; it stops while the HTML is written
-    try:
-        pm.execute_notebook(task["input"], str(partial), parameters=task["parameters"], engine_name=_engine.NAME,
-                            progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
-                            cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start,
-                            on_cell_executed=on_cell_executed, kernel_stoppers=kernel_stoppers,
-                            socket_dir=task.get("sockets"),
-                            deadline=started + task["timeout"] if task["timeout"] else None)
-    except PapermillExecutionError as exc:
-        result.update(status="failed", failing_cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
-    except Exception as exc:  # dead kernel, cell timeout: reported, never raised
-        kind = type(exc).__name__
-        status = "timeout" if "Timeout" in kind else "failed"
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().strip("-")]
-        reason = next((ln for ln in lines if "timed out" in ln or "died" in ln.lower()), lines[0] if lines else kind)
-        result.update(status=status, error=f"{kind}: {reason}")
-        if running_cell:  # the cell that was running when the kernel died or time ran out
-            cell, index = running_cell
-            # a kernel that died may not have announced the cell's number; every executed cell counts one
-            result.update(failing_cell=cell.get("execution_count") or executed_code + 1, failing_index=index,
-                          error_name=kind)
-            if status == "timeout":
-                result["error"] = (f"In [{result['failing_cell']}] was still running when the notebook passed "
-                                   f"--timeout ({task['timeout']:g} s): it timed out")
-    executed()
-    result["seconds"] = round(executed_at[0] - started, 2)
-    warm_up.join()
-    failure: list[BaseException] = []
-
-    def publish() -> None:
-        try:
-            publish_notebook(partial, folder, name, task["language"], result)
-        except BaseException as exc:  # re-raised below: the parent reports a worker that died writing
-            failure.append(exc)
-
-    writer = threading.Thread(target=publish)
-    writer.start()
-    for stop in kernel_stoppers:  # same thread and event loop as the execution
-        try:
-            stop()
-        except Exception as exc:  # the notebook is done; its kernel must not outlive this worker
-            log.warning("%s: the kernel did not stop cleanly (%s); killing it", name, exc)
-            _kill_tree(os.getpid(), itself=False)
-    writer.join()
-    if failure:
-        raise failure[0]
-    events.put(("done", name, result))
-
-
-def _exit_with_the_command(command: int, sockets: str | None = None, every: float = 1.0) -> None:
-    """Stop this process, and the kernel it started, when the command that runs it (pid
-    ``command``) is gone.
-
-    Workers and the cleaning process are forked by the fork server, which outlives the command as
-    long as they run (each holds the pipe whose end tells it the command has gone). Without this, a
-    command killed outright (SIGKILL, the out-of-memory killer) left them running unseen, holding
-    memory, until their notebook ended. ``sockets``, the run's folder of kernel sockets, goes too.
-    """
-    import psutil
-
-    def watch() -> None:
-        try:
-            parent = psutil.Process(command)
-            while parent.is_running() and parent.status() != psutil.STATUS_ZOMBIE:  # is_running checks pid reuse
-                time.sleep(every)
-        except psutil.NoSuchProcess:
-            pass
-        _kill_tree(os.getpid(), itself=False)
-        if sockets:
-            shutil.rmtree(sockets, ignore_errors=True)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="custlab-watch-command", daemon=True).start()
-
-
-def _clean(params, files, command: int) -> None:
-    """:func:`custlab.cleaning.prepare_clean` in the cleaning process, which ends with the command."""
-    from . import cleaning
-
-    _exit_with_the_command(command)
-    cleaning.prepare_clean(params, files)
-
-
-def publish_notebook(partial: Path, folder: Path, name: str, language: str, result: dict) -> None:
-    """Write the executed notebook and both HTML files of one notebook; add its metrics."""
-    import nbformat
-
-    if not partial.exists():
-        result.setdefault("metrics", {})
-        return
-    nb = nbformat.read(partial, as_version=4)
-    if result["status"] != "ok" and not _has_error_banner(nb) and result.get("failing_index") is not None:
-        _add_papermill_banner(nb, partial, result)
-    if result["status"] != "ok" and not _has_error_banner(nb):
-        banner = (f'<span style="color:red; font-size:1.4em">{i18n.t("failed", language)}: '
-                  f"{html.escape(result['error'] or '')}</span>")
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
-    result["metrics"] = read_metrics(nb)
-    atomic_write(folder / f"{name}.ipynb", nbformat.writes(nb))
-    atomic_write(folder / f"{name}.html", export_html(nb, leadership=False, title=name))
-    atomic_write(folder / f"{name}.leadership.html", export_html(nb, leadership=True, title=name))
-    partial.unlink(missing_ok=True)
-
-
-def _add_papermill_banner(nb, partial: Path, result: dict) -> None:
-    """Mark the cell that was running when time ran out or the kernel died as failed, with
-    Papermill's own banner linking to it, as for a cell that raised (Papermill adds neither there)."""
-    import nbformat
-    from papermill.exceptions import PapermillExecutionError
-    from papermill.execute import raise_for_execution_errors
-
-    index = result["failing_index"]
-    if index >= len(nb.cells) or nb.cells[index].cell_type != "code":
-        return
-    cell = nb.cells[index]
-    ename, evalue = result.get("error_name", "Error"), result["error"] or ""
-    cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
-    cell.metadata.setdefault("papermill", {})["exception"] = True
-    cell.execution_count = cell.execution_count or result["failing_cell"]
-    try:
-        raise_for_execution_errors(nb, str(partial))  # inserts the banner into ``nb``
-    except PapermillExecutionError:
-        pass
-
-
-def _has_error_banner(nb) -> bool:
-    return any(c.cell_type == "markdown" and "papermill-error-cell" in str(c.metadata.get("tags", []))
-               for c in nb.cells)
-
-
-def _kill_tree(pid: int, itself: bool = True) -> None:
-    """Kill a worker's children (its kernel; psutil finds them) and, with ``itself``, the worker."""
-    import psutil
-
-    try:
-        parent = psutil.Process(pid)
-        procs = parent.children(recursive=True) + ([parent] if itself else [])
-    except psutil.NoSuchProcess:
-        return
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 # --------------------------------------------------------------------------- stopping a run
@@ -536,10 +343,10 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
         with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver.context()) as pool:
             try:
                 for params in missing.values():
-                    pool.submit(_clean, params, files, os.getpid()).result()
+                    pool.submit(_worker.clean, params, files, os.getpid()).result()
             except _Stop:  # leaving the pool would wait for the cleaning to finish: minutes at scale
                 for proc in list(pool._processes.values()):  # the pool has no public kill
-                    _kill_tree(proc.pid)
+                    kill_tree(proc.pid)
                 raise
 
 
@@ -568,7 +375,7 @@ def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
 
     def stop(name: str, proc, began: float, status: str, error: str, at: float | None = None) -> None:
         """Kill a worker and its kernel; publish what its notebook got to (written every few seconds)."""
-        _kill_tree(proc.pid)
+        kill_tree(proc.pid)
         proc.join(timeout=10)
         o = outcomes[name]
         o.seconds, o.status, o.error = round((at or time.monotonic()) - began, 2), status, error
@@ -582,7 +389,7 @@ def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
         while waiting or running or exporting:
             while waiting and len(running) < jobs:
                 task = waiting.pop(0)
-                proc = ctx.Process(target=_execute, args=(task, events), name=f"custlab-{task['notebook']}")
+                proc = ctx.Process(target=_worker.execute, args=(task, events), name=f"custlab-{task['notebook']}")
                 proc.start()
                 running[task["notebook"]] = (proc, time.monotonic())
                 log.info("started %s", task["notebook"])
@@ -620,7 +427,7 @@ def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
         _ignore_stop_signals()  # a second Ctrl-C must not cut the report short; this takes seconds
         reason, at = f"stopped by {signal.Signals(interruption.signum).name}", time.monotonic()
         for proc, _ in [*running.values(), *exporting.values()]:
-            _kill_tree(proc.pid)
+            kill_tree(proc.pid)
         while True:  # notebooks that finished just before the signal
             try:
                 event = events.get(timeout=0.2)
@@ -649,72 +456,6 @@ def _print_progress(kind: str, name: str, **info) -> None:
         print(f"{end}{'✔' if o.status == 'ok' else '✘'} {name}: {o.status} in {o.seconds:.1f}s"
               + (f" — cell {o.failing_cell}: {o.error}" if o.failing_cell is not None else f" — {o.error}" if o.error else ""),
               file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- index pages
-_STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
-          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
-          ".ok{color:#1a7f37}.failed,.timeout,.running,.interrupted,.incomplete{color:#cf222e}.not-run{color:#888}</style>")
-
-
-def _page(title: str, body: str, language: str) -> str:
-    lang = "zh-CN" if language == "zh" else "en"
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"{_STYLE}</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
-
-
-def _metrics_html(metrics: dict[str, Any]) -> str:
-    return "<br>".join(f"{html.escape(str(k))}: {html.escape(json.dumps(v, ensure_ascii=False))[:200]}"
-                       for k, v in metrics.items())
-
-
-def render_run_index(manifest: dict[str, Any], language: str = "en") -> str:
-    """The index page of one run: status, key numbers and links per notebook."""
-    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
-    nbs = manifest["notebooks"]
-    ok = sum(1 for n in nbs.values() if n["status"] == "ok")
-    rows = "".join(
-        f"<tr><td>{html.escape(name)}</td><td class='{n['status']}'>{t(n['status'])}</td><td>{n['seconds']:.1f}</td>"
-        f"<td>{'' if n['failing_cell'] is None else n['failing_cell']} {html.escape(n['error'] or '')}</td>"
-        f"<td>{_metrics_html(n['metrics'])}</td>"
-        f"<td><a href='{name}.leadership.html'>{t('leadership_report')}</a> · <a href='{name}.html'>{t('analyst_report')}</a></td></tr>"
-        for name, n in nbs.items())
-    git = manifest.get("git", {})
-    body = (f"<p>{t('notebooks_ok', ok=ok, total=len(nbs))} · {t('started')}: {manifest['started']} · "
-            f"{t('finished')}: {manifest['finished']} · {t('git_commit')}: {html.escape(str(git.get('commit'))[:10])}"
-            f"{' (dirty)' if git.get('dirty') else ''}</p>"
-            f"<table><tr><th>{t('notebook')}</th><th>{t('status')}</th><th>{t('seconds')}</th><th>{t('failing_cell')}</th>"
-            f"<th>{t('key_numbers')}</th><th></th></tr>{rows}</table>")
-    return _page(f"{i18n.t('run', language)} {manifest['run_id']}", body, language)
-
-
-def list_runs(reports: Path = config.REPORTS_DIR) -> list[dict[str, Any]]:
-    """Manifests of every run in ``reports``, newest first; a run without an end is 'incomplete'."""
-    runs = []
-    for manifest_path in reports.glob("*/manifest.json"):
-        if manifest_path.parent.is_symlink():
-            continue
-        try:
-            m = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if m.get("status") == "running":
-            m["status"] = "incomplete"
-        runs.append(m)
-    return sorted(runs, key=lambda m: m["run_id"], reverse=True)
-
-
-def render_runs_index(reports: Path, language: str = "en") -> str:
-    """``reports/index.html``: every run, newest first."""
-    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
-    rows = "".join(
-        f"<tr><td><a href='{m['run_id']}/index.html'>{m['run_id']}</a></td><td class='{m['status']}'>{t(m['status'])}</td>"
-        f"<td>{m['started']}</td><td>{sum(1 for n in m['notebooks'].values() if n['status'] == 'ok')}/{len(m['notebooks'])}</td></tr>"
-        for m in list_runs(reports))
-    latest = f"<p><a href='latest/index.html'>{t('latest_run')}</a></p>" if (reports / "latest").exists() else ""
-    body = (f"{latest}<table><tr><th>{t('run')}</th><th>{t('status')}</th><th>{t('started')}</th>"
-            f"<th>{t('notebook')}</th></tr>{rows}</table>")
-    return _page(i18n.t("runs", language), body, language)
 
 
 __all__ = ["run", "validate", "discover", "RunResult", "NotebookOutcome", "list_runs", "CustlabError"]

@@ -9,7 +9,6 @@ The README section "The sample database" documents the truth.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb

@@ -1,0 +1,77 @@
+"""The run folders: listing runs, and the index pages of one run and of every run.
+
+``reports/<run-id>/index.html`` shows each notebook's status, key numbers and links to both HTML
+variants; ``reports/index.html`` lists every run, newest first.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from . import config, i18n
+
+_STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
+          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
+          ".ok{color:#1a7f37}.failed,.timeout,.running,.interrupted,.incomplete{color:#cf222e}.not-run{color:#888}</style>")
+
+
+def _page(title: str, body: str, language: str) -> str:
+    lang = "zh-CN" if language == "zh" else "en"
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"{_STYLE}</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+
+
+def _metrics_html(metrics: dict[str, Any]) -> str:
+    return "<br>".join(f"{html.escape(str(k))}: {html.escape(json.dumps(v, ensure_ascii=False))[:200]}"
+                       for k, v in metrics.items())
+
+
+def render_run_index(manifest: dict[str, Any], language: str = "en") -> str:
+    """The index page of one run: status, key numbers and links per notebook."""
+    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
+    nbs = manifest["notebooks"]
+    ok = sum(1 for n in nbs.values() if n["status"] == "ok")
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td class='{n['status']}'>{t(n['status'])}</td><td>{n['seconds']:.1f}</td>"
+        f"<td>{'' if n['failing_cell'] is None else n['failing_cell']} {html.escape(n['error'] or '')}</td>"
+        f"<td>{_metrics_html(n['metrics'])}</td>"
+        f"<td><a href='{name}.leadership.html'>{t('leadership_report')}</a> · <a href='{name}.html'>{t('analyst_report')}</a></td></tr>"
+        for name, n in nbs.items())
+    git = manifest.get("git", {})
+    body = (f"<p>{t('notebooks_ok', ok=ok, total=len(nbs))} · {t('started')}: {manifest['started']} · "
+            f"{t('finished')}: {manifest['finished']} · {t('git_commit')}: {html.escape(str(git.get('commit'))[:10])}"
+            f"{' (dirty)' if git.get('dirty') else ''}</p>"
+            f"<table><tr><th>{t('notebook')}</th><th>{t('status')}</th><th>{t('seconds')}</th><th>{t('failing_cell')}</th>"
+            f"<th>{t('key_numbers')}</th><th></th></tr>{rows}</table>")
+    return _page(f"{i18n.t('run', language)} {manifest['run_id']}", body, language)
+
+
+def list_runs(reports: Path = config.REPORTS_DIR) -> list[dict[str, Any]]:
+    """Manifests of every run in ``reports``, newest first; a run without an end is 'incomplete'."""
+    runs = []
+    for manifest_path in reports.glob("*/manifest.json"):
+        if manifest_path.parent.is_symlink():
+            continue
+        try:
+            m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if m.get("status") == "running":
+            m["status"] = "incomplete"
+        runs.append(m)
+    return sorted(runs, key=lambda m: m["run_id"], reverse=True)
+
+
+def render_runs_index(reports: Path, language: str = "en") -> str:
+    """``reports/index.html``: every run, newest first."""
+    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
+    rows = "".join(
+        f"<tr><td><a href='{m['run_id']}/index.html'>{m['run_id']}</a></td><td class='{m['status']}'>{t(m['status'])}</td>"
+        f"<td>{m['started']}</td><td>{sum(1 for n in m['notebooks'].values() if n['status'] == 'ok')}/{len(m['notebooks'])}</td></tr>"
+        for m in list_runs(reports))
+    latest = f"<p><a href='latest/index.html'>{t('latest_run')}</a></p>" if (reports / "latest").exists() else ""
+    body = (f"{latest}<table><tr><th>{t('run')}</th><th>{t('status')}</th><th>{t('started')}</th>"
+            f"<th>{t('notebook')}</th></tr>{rows}</table>")
+    return _page(i18n.t("runs", language), body, language)
