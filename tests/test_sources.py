@@ -1,5 +1,4 @@
 import sqlite3
-import time
 
 import pandas as pd
 import pytest
@@ -143,38 +142,6 @@ def test_postgresql_serves_the_same_tables(postgres_url, small_sample, canonical
     for t in TABLES:
         _same(canonical[t], pg.read(t), f"postgres:{t}")
     assert len(pg.fingerprint()) == len(TABLES)
-
-
-def test_file_digest_is_remembered_across_processes_until_the_file_changes(tmp_path, monkeypatch):
-    import hashlib
-    import json
-    import os
-
-    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
-    monkeypatch.setattr(sources, "_DIGESTS", None)
-    data = tmp_path / "orders.csv"
-    data.write_bytes(b"order_id,amount\n1,10\n")
-    sources.file_sha256(data)
-    assert not (tmp_path / "cache" / "sha256.json").exists()  # just written: not trusted yet
-    monkeypatch.setattr(sources, "RACY_NS", 0)
-    assert sources.file_sha256(data) == hashlib.sha256(data.read_bytes()).hexdigest()
-    stored = json.loads((tmp_path / "cache" / "sha256.json").read_text(encoding="utf-8"))
-    assert stored[str(data.resolve())][4] == hashlib.sha256(data.read_bytes()).hexdigest()
-
-    # a new process: the digest comes from the file in the cache folder, the data is not read
-    monkeypatch.setattr(sources, "_DIGESTS", None)
-    real_open = open
-    monkeypatch.setattr("builtins.open", lambda f, *a, **k: pytest.fail("read") if str(f) == str(data.resolve()) else real_open(f, *a, **k))
-    assert sources.file_sha256(data) == hashlib.sha256(b"order_id,amount\n1,10\n").hexdigest()
-    monkeypatch.setattr("builtins.open", real_open)
-
-    # rewritten with the same size and its old modification time: the change time gives it away
-    before = data.stat()
-    time.sleep(0.05)  # beyond the coarsest file-time granularity of Linux (a 4 ms tick)
-    data.write_bytes(b"order_id,amount\n1,99\n")
-    os.utime(data, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert data.stat().st_size == before.st_size and data.stat().st_mtime_ns == before.st_mtime_ns
-    assert sources.file_sha256(data) == hashlib.sha256(b"order_id,amount\n1,99\n").hexdigest()
 
 
 def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):

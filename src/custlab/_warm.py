@@ -1,5 +1,5 @@
 """Imported once by the runner's fork server, so that every notebook worker starts warm:
-papermill (with the runner's engine) and nbconvert imported, both HTML templates compiled.
+papermill (with the runner's engine) and IPython imported, ready to start a kernel.
 
 ``rfc3987_syntax`` is kept out of this process. jsonschema (imported by nbformat, imported by
 papermill) loads it eagerly for its optional ``iri`` format checks, and it builds some 35 Earley
@@ -16,10 +16,15 @@ import sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 sys.modules.setdefault("rfc3987_syntax", None)  # an ImportError for whoever asks: jsonschema skips it
 
-import IPython.lib.lexers  # noqa: E402,F401 - the exporters' lexers; imported here, not by two threads at once
+import IPython.lib.lexers  # noqa: E402,F401 - papermill's run imports IPython, as do the exporters: not two threads at once
+import encodings.unicode_escape  # noqa: E402,F401 - likewise imported by both threads of a worker
 import ipykernel.kernelspec  # noqa: E402,F401 - what papermill imports when it starts a kernel
 import papermill  # noqa: E402,F401
+import pwd  # noqa: E402,F401 - likewise imported by both threads of a worker
 
-from . import _engine, _worker, report  # noqa: E402,F401
+from . import _engine, _worker  # noqa: E402,F401
 
-report.warm_exporters()
+# nbconvert and its templates are not loaded here: a worker's warm-up thread loads them while its
+# kernel starts, and the first kernel of a run starts 0.09 s sooner (this preload is on its path).
+# What a worker's main thread imports while it executes a notebook (IPython, pygments, and the two
+# modules above) is preloaded, so the two threads never import the same module at once.

@@ -8,8 +8,6 @@ cannot be trusted, standardizes industry, place and size, and accounts for every
 """
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from . import config, reference
+from .cache import cached_folder, clean_folder, quality_params  # the cache key, with CLEANING_VERSION: bump it there
 from .i18n import label, t
 from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, _text)
@@ -176,7 +175,6 @@ def unit_mistakes(values: pd.Series, groups: pd.Series | None, settings) -> tupl
 
 
 # --------------------------------------------------------------------------- clean
-CLEANING_VERSION = 1  # bump when cleaning logic changes, so caches are rebuilt
 QUARANTINE_COLUMNS = ["table", "key", "row", "column", "value", "reason", "scope"]
 CHANGE_COLUMNS = ["table", "key", "column", "before", "after", "reason"]
 
@@ -533,28 +531,6 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs)
 
 
-def clean_cache_key(params) -> str:
-    """Key of the clean-table cache: the canonical-table key plus the cleaning settings and as_of."""
-    from . import __version__, sources
-
-    payload = repr((CLEANING_VERSION, __version__, params.as_of, config.to_dict(params)["cleaning"]))
-    return sources.cache_key(params.source, params.columns) + "-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
-
-
-def quality_params(params, files=()):
-    """The data-quality parameters that go with ``params`` (another notebook's).
-
-    The cleaning settings come from params/00_data_quality.yaml and ``files``; the shared keys
-    (source, columns, as_of, ...) are taken from ``params`` itself, so a notebook always cleans
-    the source it reads.
-    """
-    if isinstance(params, config.DataQualityParams):
-        return params
-    base = {f.name for f in dataclasses.fields(config.BaseParams)}
-    shared = {k: v for k, v in config.to_dict(params).items() if k in base and k != "output_dir"}
-    return config.load_params("00_data_quality", files, shared)
-
-
 _RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs")
 
 
@@ -578,12 +554,7 @@ def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
             text = {c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in frame}  # Parquet needs one type
             frame.astype(text).to_parquet(tmp / f"{name}.parquet", index=name == "reconciliation")
 
-    return sources.cached_folder(clean_folder(dq, files, cache_dir), fill)
-
-
-def clean_folder(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
-    """The cache folder of the clean tables for ``params`` (any notebook's); it may not exist yet."""
-    return cache_dir / f"clean-{clean_cache_key(quality_params(params, files))}"
+    return cached_folder(clean_folder(dq, files, cache_dir), fill)
 
 
 def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanResult:

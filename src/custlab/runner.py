@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 
-from . import _forkserver, _worker, config
+from . import _forkserver, _worker, cache, config
 from .errors import CustlabError, ParamsError, RunInterrupted
 from ._worker import kill_tree, publish_notebook
 from .report import atomic_symlink, atomic_write, atomic_write_json
@@ -276,9 +276,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
     prepared = t0
     try:
         if prepare:
-            from . import sources
-
-            manifest["inputs"] = sources.fingerprint(first.source)
+            manifest["inputs"] = cache.fingerprint(first.source)
             _prepare_cache(validated, files)
         prepared = time.monotonic()
         _execute_all(_tasks(notebooks, validated, files, jobs, timeout, folder), outcomes, jobs, timeout, folder,
@@ -332,11 +330,9 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    from . import cleaning
-
     missing = {}
     for params in validated.values():
-        folder = cleaning.clean_folder(params, files)
+        folder = cache.clean_folder(params, files)
         if not folder.exists():
             missing.setdefault(folder, params)
     if missing:

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import json
-import os
 import re
-import secrets
-import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import cache, config
+from .cache import cache_key, cached_folder, column_mapping
 from .errors import SchemaError, SourceError
 
 # canonical tables: column -> kind; required columns and primary keys
@@ -240,80 +236,7 @@ class Source:
                 digest.update(",".join(map(str, df.columns)).encode())
                 out[f"{self.params.url.split('@')[-1]}/{name}"] = digest.hexdigest()
             return out
-        path = config.resolve_path(self.params.path)
-        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-        return {str(p): file_sha256(p) for p in files}
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in full only when it changed.
-
-    Digests are remembered by the file's size, modification and change times and inode, in this
-    process and across processes (``sha256.json`` in the cache folder): every notebook of a run
-    fingerprints the source, and a 1.3 GB database takes 0.7 s to hash here. The change time is
-    set by the system on every write, so a file rewritten with its old size and modification
-    time is still read anew. As in git's "racy clean" rule, a file changed in the last two seconds
-    is not remembered: file times are coarser than that on some systems and it may still be written.
-    """
-    resolved = Path(path).resolve()
-    st = resolved.stat()
-    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-    known = _known_digests()
-    entry = known.get(str(resolved))
-    if entry and entry[:4] == stamp:
-        return entry[4]
-    digest = hashlib.sha256()
-    with open(resolved, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    if time.time_ns() - st.st_ctime_ns > RACY_NS:
-        known[str(resolved)] = stamp + [digest.hexdigest()]
-        _save_digests(known)
-    return digest.hexdigest()
-
-
-RACY_NS = 2_000_000_000
-_DIGESTS: dict[str, list] | None = None
-
-
-def _digest_file() -> Path:
-    return config.CACHE_DIR / "sha256.json"
-
-
-def _known_digests() -> dict[str, list]:
-    global _DIGESTS
-    if _DIGESTS is None:
-        try:
-            _DIGESTS = json.loads(_digest_file().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            _DIGESTS = {}
-    return _DIGESTS
-
-
-def _save_digests(known: dict[str, list]) -> None:
-    """Merge ``known`` into the digest file (atomically; other processes may have added theirs)."""
-    target = _digest_file()
-    try:
-        on_disk = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        on_disk = {}
-    merged = {k: v for k, v in {**on_disk, **known}.items() if Path(k).exists()}
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(merged), encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:  # a read-only or full cache folder: digests are then computed once per process
-        tmp.unlink(missing_ok=True)
-
-
-def column_mapping(columns: dict[str, str] | str) -> dict[str, str]:
-    """The source->canonical mapping, read from a YAML file in params/ when given by name."""
-    if isinstance(columns, dict):
-        return dict(columns)
-    path = config.resolve_path(columns, config.PARAMS_DIR)
-    data = config.read_yaml(path)
-    return {str(k): str(v) for k, v in data.items()}
+        return cache.fingerprint(self.params)
 
 
 def open_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> Source:
@@ -388,13 +311,6 @@ def validate_source(params: config.SourceParams, columns: dict[str, str] | str =
 
 
 # --------------------------------------------------------------------------- cache
-def cache_key(params: config.SourceParams, columns: dict[str, str] | str = ()) -> str:
-    """Key of the canonical-table cache: the inputs' hashes plus the source and mapping settings."""
-    digest = hashlib.sha256(repr(sorted(fingerprint(params).items())).encode())
-    digest.update(repr((params.kind, params.tables, params.bad_value_tolerance, sorted(column_mapping(columns or {}).items()))).encode())
-    return digest.hexdigest()[:16]
-
-
 def load_tables(params: config.BaseParams, tables: list[str] | None = None,
                 cache_dir: Path = config.CACHE_DIR) -> dict[str, pd.DataFrame]:
     """Canonical, schema-checked tables of the source, read once and cached as Parquet.
@@ -443,23 +359,3 @@ def missing_by_table(params: config.BaseParams, tables: tuple[str, ...],
                 nulls[column.path_in_schema] = nulls.get(column.path_in_schema, 0) + column.statistics.null_count
         shares[name] = pd.Series(nulls, dtype=float) / max(meta.num_rows, 1)
     return pd.DataFrame(shares).T
-
-
-def cached_folder(folder: Path, fill) -> Path:
-    """Create cache ``folder`` once: ``fill(tmp)`` writes into a temporary folder renamed into place,
-    so a reader never sees half a cache and two processes filling it at once do no harm."""
-    if folder.exists():
-        return folder
-    tmp = folder.parent / f".{folder.name}.{secrets.token_hex(4)}"
-    tmp.mkdir(parents=True)
-    try:
-        fill(tmp)
-        tmp.rename(folder)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not folder.exists():  # not "another process finished first"
-            raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
