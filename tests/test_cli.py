@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from custlab import config
+
 
 def custlab(*args, cwd):
     return subprocess.run([sys.executable, "-m", "custlab.cli", *args], cwd=cwd, capture_output=True, text=True,
@@ -46,6 +48,9 @@ def test_run_exit_codes_summary_and_list_newest_first(workdir):
     assert re.search(r"^00_data_quality +ok +\d+\.\d", ok.stdout, re.M)
     assert f"latest: {os.path.join('reports', 'latest', 'index.html')}" in ok.stdout
     assert (workdir / "reports" / "latest" / "00_data_quality.leadership.html").exists()
+    # the notebook's own files land in the run folder under the current folder, not under notebooks/
+    assert (workdir / "reports" / "latest" / "00_data_quality" / "quarantine.csv").exists()
+    assert not (config.NOTEBOOKS_DIR / "reports").exists()
     # a notebook past --timeout: the run still finishes, names the cell, and exits 1
     late = custlab("run", "small.yaml", "--only", "00_data_quality", "--timeout", "0.5", "--out", "reports", cwd=workdir)
     assert late.returncode == 1, late.stderr

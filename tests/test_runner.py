@@ -208,6 +208,10 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(not c.outputs and c.execution_count is None for c in code), path.name
         assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1, path.name
+    # nor anything a run wrote next to them (a relative --out once put report files in notebooks/)
+    tracked = subprocess.run(["git", "ls-files", "notebooks"], cwd=config.PROJECT_ROOT, capture_output=True, text=True)
+    if tracked.returncode == 0:  # a source tree without git has nothing committed to check
+        assert [f for f in tracked.stdout.split() if not f.endswith(".ipynb")] == []
 
 
 def test_engine_writes_the_partial_notebook_at_most_every_few_seconds(tmp_path, monkeypatch):

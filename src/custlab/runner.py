@@ -231,7 +231,8 @@ def run(files: list[str | Path] = (), only: list[str] | None = None, jobs: int |
         raise ParamsError(f"No notebooks found in {notebooks_dir}.")
     _forkserver.start()  # warms up (imports, templates) while parameters are validated and data cleaned
     validated = validate(notebooks, files, params_dir)
-    reports = Path(out) if out else config.REPORTS_DIR
+    # absolute: kernels run in the notebooks' folder, and their output_dir must land in this run's folder
+    reports = Path(out).absolute() if out else config.REPORTS_DIR
     run_id = new_run_id()
     folder = reports / run_id
     try:
