@@ -99,16 +99,12 @@ def validate(notebooks: list[Path], files: list[str | Path] = (), params_dir: Pa
              ) -> dict[str, config.BaseParams]:
     """Validate the parameters of every notebook; raise one ParamsError listing all problems."""
     problems, validated = [], {}
-    params_problems: list[tuple[list[str], str]] = []
+    stopped_by: dict[str, list[str]] = {}  # a problem in a shared file is said once, with every notebook it stops
     for nb in notebooks:
         try:
             validated[nb.stem] = config.load_params(nb.stem, files, params_dir=params_dir)
-        except ParamsError as exc:  # a problem in a shared file is said once, with every notebook it stops
-            same = next((i for i, (_, message) in enumerate(params_problems) if message == str(exc)), None)
-            if same is None:
-                params_problems.append(([nb.stem], str(exc)))
-            else:
-                params_problems[same][0].append(nb.stem)
+        except ParamsError as exc:
+            stopped_by.setdefault(str(exc), []).append(nb.stem)
         try:
             cells = json.loads(nb.read_text(encoding="utf-8")).get("cells", [])  # plain JSON: nbformat costs 0.7 s to import
         except (ValueError, AttributeError) as exc:
@@ -117,7 +113,7 @@ def validate(notebooks: list[Path], files: list[str | Path] = (), params_dir: Pa
         if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells):
             problems.append(f"{nb.stem}: {nb} has no cell tagged 'parameters'; tag the cell that "
                             "holds the defaults (View > Property Inspector > Cell tags).")
-    problems = [f"{', '.join(names)}: {message}" for names, message in params_problems] + problems
+    problems = [f"{', '.join(names)}: {message}" for message, names in stopped_by.items()] + problems
     if problems:
         raise ParamsError("Nothing was run; fix these parameter problems first:\n  " + "\n  ".join(problems))
     return validated
