@@ -100,6 +100,18 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, small_sample, tm
     assert "b_raises" in result.summary() and "planted failure" in result.summary()
 
 
+def test_report_pages_declare_the_report_language(notebooks, params_dir, tmp_path):
+    (tmp_path / "zh.yaml").write_text("language: zh\n", encoding="utf-8")
+    result = runner.run([tmp_path / "zh.yaml"], out=tmp_path / "reports", only=["a_ok"], notebooks_dir=notebooks,
+                        params_dir=params_dir)
+    assert result.ok
+    for page in ("a_ok.html", "a_ok.leadership.html"):  # Han characters drawn as Chinese, no offer to translate
+        assert '<html lang="zh">' in (result.folder / page).read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in (result.folder / "index.html").read_text(encoding="utf-8")
+    english = runner.run(out=tmp_path / "reports", only=["a_ok"], notebooks_dir=notebooks, params_dir=params_dir)
+    assert '<html lang="en">' in (english.folder / "a_ok.leadership.html").read_text(encoding="utf-8")
+
+
 def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
     out = tmp_path / "reports"
     began = time.time()

@@ -169,8 +169,8 @@ def publish_notebook(partial: Path, folder: Path, name: str, language: str, resu
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
     result["metrics"] = read_metrics(nb)
     atomic_write(folder / f"{name}.ipynb", nbformat.writes(nb))
-    atomic_write(folder / f"{name}.html", export_html(nb, leadership=False, title=name))
-    atomic_write(folder / f"{name}.leadership.html", export_html(nb, leadership=True, title=name))
+    atomic_write(folder / f"{name}.html", export_html(nb, leadership=False, title=name, language=language))
+    atomic_write(folder / f"{name}.leadership.html", export_html(nb, leadership=True, title=name, language=language))
     partial.unlink(missing_ok=True)
 
 

@@ -248,12 +248,20 @@ def warm_exporters(render: bool = False) -> None:
             export_html(nb, leadership, title="warm-up")
 
 
-def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None = None) -> str:
-    """Render ``nb`` as one self-contained HTML page (images embedded, no code for leadership)."""
+def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None = None, language: str = "en") -> str:
+    """Render ``nb`` as one self-contained HTML page (images embedded, no code for leadership).
+
+    ``language`` (the report's, ``en`` or ``zh``) becomes the page's ``lang``: with ``en`` on a
+    Chinese page, browsers may draw Han characters from a Japanese font and offer to translate.
+    """
     prepared = _for_audience(nb, leadership)
     if title:
         prepared.metadata["title"] = title
-    body, _ = _exporter(leadership).from_notebook_node(prepared)
+    if language not in i18n.LANGUAGES:
+        raise ValueError(f"language must be one of {i18n.LANGUAGES}, not {language!r}")
+    exporter = _exporter(leadership)
+    exporter.language_code = language  # both are ISO 639-1 codes, which nbconvert wants
+    body, _ = exporter.from_notebook_node(prepared)
     return body
 
 
