@@ -157,3 +157,31 @@ def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):
     raw["orders"].to_parquet(folder / "orders.parquet", index=False, write_statistics=False)
     with pytest.raises(SourceError, match="no null counts.*delete the folder"):
         sources.missing_by_table(params, ("orders",), cache_dir=cache)
+
+
+def test_a_duckdb_file_held_open_for_writing_or_not_duckdb_is_a_clear_error(small_sample, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "crm.duckdb"
+    shutil.copy(small_sample / "crm.duckdb", copy)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(copy)!r}); "
+                               f"print('open', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"  # an ETL job or a notebook writing to it
+        source = sources.open_source(config.SourceParams(kind="duckdb", path=str(copy)))
+        with pytest.raises(SourceError, match=r"crm.duckdb is open for writing in another program .*Close that "
+                                              r"connection .*or point source.path at a copy"):
+            source.read_raw("customers")
+        with pytest.raises(SourceError, match="open for writing in another program"):
+            source.available()
+    finally:
+        holder.communicate("", timeout=30)
+    assert len(source.read_raw("customers")) > 0  # closed: readable again
+    fake = tmp_path / "export.duckdb"
+    fake.write_text("客户名称,电话\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"export.duckdb cannot be opened: .*not a valid DuckDB database.*set "
+                                          r"source.kind to the file's kind"):
+        sources.open_source(config.SourceParams(kind="duckdb", path=str(fake))).available()

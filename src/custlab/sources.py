@@ -145,9 +145,7 @@ class Source:
                 return ref in pd.ExcelFile(config.resolve_path(self.params.path)).sheet_names
             return self._file(name).exists()
         if kind == "duckdb":
-            import duckdb
-
-            with duckdb.connect(self.location, read_only=True) as con:
+            with self._duckdb() as con:
                 return bool(con.execute("select count(*) from information_schema.tables where table_name = ?", [ref]).fetchone()[0])
         from sqlalchemy import create_engine, inspect
 
@@ -156,6 +154,22 @@ class Source:
             return inspect(engine).has_table(ref)
         finally:
             engine.dispose()
+
+    def _duckdb(self):
+        """A read-only connection to the DuckDB file; a file another program holds open for writing,
+        or one that is not a DuckDB database, is a SourceError saying so and what to do."""
+        import duckdb
+
+        try:
+            return duckdb.connect(self.location, read_only=True)
+        except duckdb.IOException as exc:
+            first = str(exc).splitlines()[0]
+            if "lock" in first.lower():
+                raise SourceError(f"The DuckDB file {self.location} is open for writing in another program ({first}). "
+                                  f"Close that connection (or open it with read_only=True there), or point "
+                                  f"source.path at a copy of the file.") from None
+            raise SourceError(f"The DuckDB file {self.location} cannot be opened: {first}. Check that source.path "
+                              f"names a DuckDB database, or set source.kind to the file's kind.") from None
 
     def _sqlalchemy_url(self) -> str:
         return f"sqlite:///{self.location}" if self.params.kind == "sqlite" else self.params.url
@@ -166,9 +180,7 @@ class Source:
         query = ref.get("query") if isinstance(ref, dict) else None
         try:
             if kind == "duckdb":
-                import duckdb
-
-                with duckdb.connect(self.location, read_only=True) as con:
+                with self._duckdb() as con:
                     return con.sql(query or f'SELECT * FROM "{ref}"').df()
             if kind in ("sqlite", "sql"):
                 from sqlalchemy import create_engine, text
