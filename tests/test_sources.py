@@ -185,3 +185,25 @@ def test_a_duckdb_file_held_open_for_writing_or_not_duckdb_is_a_clear_error(smal
     with pytest.raises(SourceError, match=r"export.duckdb cannot be opened: .*not a valid DuckDB database.*set "
                                           r"source.kind to the file's kind"):
         sources.open_source(config.SourceParams(kind="duckdb", path=str(fake))).available()
+
+
+def test_excel_97_2003_workbooks_of_older_erp_exports(tmp_path):
+    # .xls with Chinese sheet names and headers, dates stored as Excel dates (tests/data/README.md)
+    import shutil
+    from pathlib import Path
+
+    book = Path(__file__).parent / "data" / "crm_export.xls"
+    params = config.SourceParams(kind="excel", path=str(book), tables={"customers": "客户信息", "orders": "订单明细"})
+    src = sources.open_source(params, "columns_zh.yaml")
+    assert src.available() == ["customers", "orders"]
+    customers, orders = src.read("customers"), src.read("orders")
+    assert customers["name"].tolist() == ["上海华信贸易有限公司", "北京宏达科技股份有限公司"]
+    assert customers["phone"].tolist() == ["13800138000", "13912345678"]
+    assert orders["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-05", "2026-02-01", "2026-03-15"]
+    assert orders["amount"].tolist() == [1200.5, 300.0, 88.8]
+    folder = tmp_path / "export"  # a folder of workbooks, one per table
+    folder.mkdir()
+    shutil.copy(book, folder / "orders.xls")
+    by_folder = sources.open_source(config.SourceParams(kind="excel", path=str(folder), tables={"orders": "orders"}),
+                                    "columns_zh.yaml")
+    assert by_folder.has("orders") and not by_folder.has("customers")

@@ -130,7 +130,10 @@ class Source:
     def _file(self, name: str) -> Path:
         ref = self._table_ref(name)
         folder = config.resolve_path(self.params.path)
-        return folder / (ref if Path(str(ref)).suffix else f"{ref}{FILE_SUFFIX[self.params.kind]}")
+        path = folder / (ref if Path(str(ref)).suffix else f"{ref}{FILE_SUFFIX[self.params.kind]}")
+        if self.params.kind == "excel" and not path.exists() and path.with_suffix(".xls").exists():
+            return path.with_suffix(".xls")  # a folder of Excel 97-2003 workbooks
+        return path
 
     def available(self) -> list[str]:
         """Canonical tables that this source holds."""
