@@ -207,3 +207,21 @@ def test_excel_97_2003_workbooks_of_older_erp_exports(tmp_path):
     by_folder = sources.open_source(config.SourceParams(kind="excel", path=str(folder), tables={"orders": "orders"}),
                                     "columns_zh.yaml")
     assert by_folder.has("orders") and not by_folder.has("customers")
+
+
+def test_title_rows_above_the_header_of_an_export(tmp_path):
+    # 用友/金蝶-style exports: a title and a date line above the header; GBK
+    lines = ["客户信息导出,,", "导出日期：2026-06-30,,", "客户编号,客户名称,注册日期",
+             "C1,上海华信贸易有限公司,2019-03-01", "C2,北京宏达科技有限公司,2020年5月6日", "C3,深圳云帆有限公司,不详"]
+    (tmp_path / "customers.csv").write_bytes("\r\n".join(lines).encode("gbk"))
+    params = config.SourceParams(kind="csv", path=str(tmp_path))
+    with pytest.raises(SchemaError, match="first row looks like a title above the header.*set source.skip_rows"):
+        sources.open_source(params, "columns_zh.yaml").read("customers")
+    skipped = config.SourceParams(kind="csv", path=str(tmp_path), skip_rows=2)
+    # the unparseable date is reported at the line the file shows it on (6), not the data row (3)
+    with pytest.raises(SchemaError, match=r"registered_date.*row\(s\) 6: '不详'"):
+        sources.open_source(skipped, "columns_zh.yaml").read("customers")
+    tolerant = config.SourceParams(kind="csv", path=str(tmp_path), skip_rows=2, bad_value_tolerance=0.5)
+    got = sources.open_source(tolerant, "columns_zh.yaml").read("customers")
+    assert got["name"].tolist()[:2] == ["上海华信贸易有限公司", "北京宏达科技有限公司"]
+    assert got["registered_date"].dt.strftime("%Y-%m-%d").tolist()[:2] == ["2019-03-01", "2020-05-06"]

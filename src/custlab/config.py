@@ -43,6 +43,7 @@ class SourceParams:
     path: str | None = "data/sample/crm.duckdb"  # a file or folder, relative to the project root
     url: str | None = None  # SQLAlchemy URL for kind "sql"
     encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030
+    skip_rows: int = 0  # CSV/Excel: rows above the header row (an export's title and date lines)
     tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}
     bad_value_tolerance: float = 0.0  # share of unparseable dates/numbers accepted as missing
 

@@ -200,14 +200,16 @@ class Source:
             if kind == "csv":
                 path = self._file(name)
                 enc = detect_encoding(path) if self.params.encoding == "auto" else self.params.encoding
-                return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
+                return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
+                                   skiprows=self.params.skip_rows)
             if kind == "parquet":
                 return pd.read_parquet(self._file(name))
             if kind == "excel":
                 book = config.resolve_path(self.params.path)
                 if book.is_file():
-                    return pd.read_excel(book, sheet_name=ref, dtype=object, engine=EXCEL_ENGINE)
-                return pd.read_excel(self._file(name), dtype=object, engine=EXCEL_ENGINE)
+                    return pd.read_excel(book, sheet_name=ref, dtype=object, engine=EXCEL_ENGINE,
+                                         skiprows=self.params.skip_rows)
+                return pd.read_excel(self._file(name), dtype=object, engine=EXCEL_ENGINE, skiprows=self.params.skip_rows)
         except (FileNotFoundError, OSError) as exc:
             raise SourceError(f"Table '{name}' cannot be read from {self.location}: {exc}. "
                               f"Check source.path and source.tables.{name} in params/base.yaml.") from None
@@ -223,7 +225,7 @@ class Source:
         raw = self.read_raw(name)
         mapped = raw.rename(columns={c: self.columns.get(str(c), str(c)) for c in raw.columns})
         return check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
-                            row_offset=2 if self.params.kind == "csv" else 1)
+                            row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1)
 
     def orders_relation(self, con):
         """A DuckDB relation over the canonical orders (read in DuckDB, not in pandas, when possible)."""
@@ -235,7 +237,7 @@ class Source:
             elif kind == "parquet":
                 base = f"read_parquet('{self._file('orders')}')"
             else:
-                base = f"read_csv('{self._file('orders')}', all_varchar=true)"
+                base = f"read_csv('{self._file('orders')}', all_varchar=true, skip={self.params.skip_rows})"
             rel = con.sql(f"SELECT * FROM {base}")
             renames = {c: self.columns[c] for c in rel.columns if c in self.columns}
             if renames:
@@ -276,7 +278,8 @@ def _rows(mask: pd.Series, offset: int, limit: int = 5) -> str:
 def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1) -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
 
-    Row numbers in messages count from 1 over the data rows (for CSV, as the file's line number).
+    Row numbers in messages count from 1 over the data rows (for CSV and Excel, as the line or row
+    number the file shows: ``row_offset`` is the number of the first data row).
     """
     problems: list[str] = []
     where = f"table '{table}' of {location}"
@@ -284,8 +287,12 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
         raise SchemaError(f"{where} is empty: export the table again, or point source.tables.{table} at the right one.")
     missing = [c for c in REQUIRED.get(table, ()) if c not in df.columns]
     if missing:
+        untitled = sum(str(c).startswith("Unnamed:") for c in df.columns)
+        title = (" Its first row looks like a title above the header (one filled cell, the rest unnamed): set "
+                 "source.skip_rows to the number of rows above the header." if untitled >= len(df.columns) - 1 > 0 else "")
         raise SchemaError(f"{where} lacks required column(s) {missing}; it has {list(df.columns)[:20]}. "
-                          f"Map your column names to these in `columns:` of params/base.yaml (see params/columns_zh.yaml).")
+                          f"Map your column names to these in `columns:` of params/base.yaml (see params/columns_zh.yaml)."
+                          + title)
     out = df.copy()
     for col, kind in SCHEMAS.get(table, {}).items():
         if col not in out.columns:
