@@ -57,3 +57,15 @@ def test_the_commands_cache_check_needs_no_pandas_and_finds_the_cleanings_folder
     assert folder == str(cleaning.prepare_clean(params, files))  # the folder the cleaning fills
     changed = config.load_params("10_key_accounts", files, {"as_of": "2026-01-31"})
     assert cache.clean_folder(changed, files) != cache.clean_folder(params, files)  # other settings, other tables
+
+
+def test_every_source_setting_keys_the_table_cache(small_sample):
+    # a setting that changes how the tables are read must not reuse tables read the other way
+    import dataclasses
+
+    base = config.SourceParams(kind="duckdb", path=str(small_sample / "crm.duckdb"))
+    key = cache.cache_key(base)
+    changed = [dataclasses.replace(base, encoding="gbk"), dataclasses.replace(base, skip_rows=1),
+               dataclasses.replace(base, bad_value_tolerance=0.1), dataclasses.replace(base, tables={"orders": "o"})]
+    keys = [cache.cache_key(p) for p in changed] + [cache.cache_key(base, {"客户编号": "customer_id"})]
+    assert key == cache.cache_key(dataclasses.replace(base)) and len({key, *keys}) == len(keys) + 1

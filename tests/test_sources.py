@@ -88,6 +88,22 @@ def test_date_formats_of_chinese_exports():
     assert bad.tolist() == [False] * 8 + [True]
 
 
+def test_numbers_and_placeholders_of_chinese_exports(tmp_path):
+    cases = {"¥1,234.50": 1234.5, "1,234.50元": 1234.5, "RMB 100": 100, "１２３": 123, "1.2万": 12_000,
+             "1.5万元": 15_000, "3亿": 3e8, "2.5亿元": 2.5e8, "(500)": -500, "（1,000）": -1000, "-7": -7}
+    numbers, bad = sources.parse_numbers(pd.Series(list(cases)))
+    assert numbers.tolist() == [float(v) for v in cases.values()] and not bad.any()
+    placeholders = pd.Series(["-", "—", "N/A", "#N/A", "无", "", None])  # "no value" marks: missing, not bad
+    for parse in (sources.parse_numbers, sources.parse_dates):
+        values, bad = parse(placeholders)
+        assert values.isna().all() and not bad.any()
+    assert sources.parse_numbers(pd.Series(["12%", "万", "约100"]))[1].all()  # still bad: not guessed
+    (tmp_path / "customers.csv").write_text(
+        "客户编号,客户名称,年营业收入\nC1,华信,1.2亿\nC2,宏达,800万元\nC3,云帆,-\n", encoding="utf-8")
+    got = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path)), "columns_zh.yaml").read("customers")
+    assert got["annual_revenue"].tolist()[:2] == [1.2e8, 8e6] and pd.isna(got["annual_revenue"].iloc[2])
+
+
 def test_schema_errors_name_table_column_rows_and_fix(tmp_path):
     (tmp_path / "orders.csv").write_text(
         "order_id,customer_id,order_date,amount\nO1,C1,2024-01-05,10\nO2,C1,not a date,20\nO2,C2,2024-01-07,abc\n", encoding="utf-8")

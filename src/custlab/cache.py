@@ -19,6 +19,7 @@ from pathlib import Path
 from . import config
 
 CLEANING_VERSION = 1  # bump when the logic of custlab.cleaning changes, so clean caches are rebuilt
+READER_VERSION = 2  # bump when custlab.sources reads values differently (2: 万/亿, placeholders), likewise
 
 
 # --------------------------------------------------------------------------- input digests
@@ -107,9 +108,11 @@ def fingerprint(params: config.SourceParams) -> dict[str, str]:
 
 
 def cache_key(params: config.SourceParams, columns: dict[str, str] | str = ()) -> str:
-    """Key of the canonical-table cache: the inputs' hashes plus the source and mapping settings."""
+    """Key of the canonical-table cache: the inputs' hashes plus every source setting (how the
+    tables are read: encoding, skipped rows, tolerance, ...), the column mapping and the reader's version."""
     digest = hashlib.sha256(repr(sorted(fingerprint(params).items())).encode())
-    digest.update(repr((params.kind, params.tables, params.bad_value_tolerance, sorted(column_mapping(columns or {}).items()))).encode())
+    settings = sorted(dataclasses.asdict(params).items())
+    digest.update(repr((READER_VERSION, settings, sorted(column_mapping(columns or {}).items()))).encode())
     return digest.hexdigest()[:16]
 
 

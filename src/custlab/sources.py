@@ -67,6 +67,8 @@ def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
                       "Save it as UTF-8, or set source.encoding in params/base.yaml.")
 
 
+#: what exports write for "no value": missing, not a bad value
+PLACEHOLDERS = frozenset({"-", "--", "—", "——", "–", "/", "N/A", "n/a", "#N/A", "NA", "NULL", "null", "None", "无"})
 _DATE_SEP = re.compile(r"[年月/.]")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?$")
 
@@ -85,8 +87,9 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).astype("datetime64[ns]"), pd.Series(False, index=values.index)
     missing = values.isna()
-    text = values.astype("string").str.strip().str.replace("日", "", regex=False)
-    missing |= text.fillna("").eq("")
+    stripped = values.astype("string").str.strip()
+    missing |= stripped.fillna("").eq("") | stripped.isin(PLACEHOLDERS).fillna(False)
+    text = stripped.str.replace("日", "", regex=False).mask(missing)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     serial = text.str.fullmatch(r"\d{5}(?:\.\d+)?").fillna(False)
     if serial.any():
@@ -103,15 +106,37 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, out.isna() & ~missing
 
 
+_CHINESE_UNITS = {"万": 1e4, "亿": 1e8}
+
+
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse numbers written with thousands separators, currency marks or full-width digits."""
+    """Parse numbers as Chinese exports write them; return (numbers, mask of unparseable values).
+
+    Accepts thousands separators, currency marks and codes (¥, 元, RMB, CNY), full-width digits,
+    the units 万 (10^4) and 亿 (10^8), and accounting negatives in parentheses; placeholders such as
+    "-" or "N/A" are missing values.
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["¥1,234.50", "1.2万元", "3亿", "(500)", "１２３", "-"]))[0].tolist()
+    [1234.5, 12000.0, 300000000.0, -500.0, 123.0, nan]
+    """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
     text = values.astype("string").str.strip()
-    missing = values.isna() | text.fillna("").eq("")
-    cleaned = (text.str.translate({0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0E: ord("."), 0xFF0D: ord("-")})
-               .str.replace(r"[,，\s¥￥元]", "", regex=True))
-    out = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    missing = values.isna() | text.fillna("").eq("") | text.isin(PLACEHOLDERS).fillna(False)
+    cleaned = (text.str.translate({0xFF10 + i: ord("0") + i for i in range(10)}
+                                  | {0xFF0E: ord("."), 0xFF0D: ord("-"), 0xFF08: ord("("), 0xFF09: ord(")")})
+               .str.replace(r"(?i)[,，\s¥￥元]|rmb|cny", "", regex=True))
+    negative = cleaned.str.fullmatch(r"\(.*\)").fillna(False)
+    cleaned = cleaned.mask(negative, cleaned.str.slice(1, -1))
+    scale = pd.Series(1.0, index=values.index)
+    for unit, factor in _CHINESE_UNITS.items():
+        has_unit = cleaned.str.endswith(unit).fillna(False)
+        scale[has_unit] = factor
+        cleaned = cleaned.mask(has_unit, cleaned.str.removesuffix(unit))
+    out = pd.to_numeric(cleaned.mask(missing), errors="coerce").astype("float64") * scale
+    out[negative] = -out[negative]
     return out, out.isna() & ~missing
 
 
