@@ -241,3 +241,24 @@ def test_title_rows_above_the_header_of_an_export(tmp_path):
     got = sources.open_source(tolerant, "columns_zh.yaml").read("customers")
     assert got["name"].tolist()[:2] == ["上海华信贸易有限公司", "北京宏达科技有限公司"]
     assert got["registered_date"].dt.strftime("%Y-%m-%d").tolist()[:2] == ["2019-03-01", "2020-05-06"]
+
+
+def test_whole_numbers_stored_as_floats_keep_ids_and_phones(tmp_path):
+    # an SQL integer column with NULLs reaches pandas as float64: 1001.0 must still match 1001
+    db = tmp_path / "crm.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("create table customers (customer_id integer, name text, phone integer)")
+        con.executemany("insert into customers values (?, ?, ?)",
+                        [(1001, "上海华信", 13800138000), (1002, "北京宏达", None)])
+        con.execute("create table orders (order_id integer, customer_id integer, order_date text, amount real)")
+        con.executemany("insert into orders values (?, ?, ?, ?)",
+                        [(1, 1001, "2026-01-05", 10.5), (2, None, "2026-01-06", 3.0), (3, 1002, "2026-01-07", 8.0)])
+    src = sources.open_source(config.SourceParams(kind="sqlite", path=str(db)))
+    customers, orders = src.read("customers"), src.read("orders")
+    assert customers["customer_id"].tolist() == ["1001", "1002"]
+    assert customers["phone"].tolist()[0] == "13800138000" and pd.isna(customers["phone"].iloc[1])
+    assert orders["customer_id"].tolist()[::2] == ["1001", "1002"] and pd.isna(orders["customer_id"].iloc[1])
+    mixed = pd.DataFrame({"customer_id": pd.Series([1001.0, "C-7"], dtype=object), "name": ["a", "b"]})
+    assert sources.check_schema(mixed, "customers", "x")["customer_id"].tolist() == ["1001", "C-7"]
+    fractional = pd.DataFrame({"customer_id": ["1", "2"], "name": ["a", "b"], "channel": [1.5, None]})
+    assert sources.check_schema(fractional, "customers", "x")["channel"].tolist()[0] == "1.5"  # not whole: kept

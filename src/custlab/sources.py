@@ -300,6 +300,19 @@ def _rows(mask: pd.Series, offset: int, limit: int = 5) -> str:
     return ", ".join(str(p + offset) for p in pos)
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """An id or text column as text. Whole numbers stored as floats (an SQL integer column with
+    NULLs reaches pandas as float64; spreadsheet cells) lose their ".0": customer 1001.0 must match
+    1001 in another table, and a phone 13800138000.0 keep its eleven digits."""
+    if pd.api.types.is_float_dtype(values):
+        known = values.dropna()
+        if len(known) and (known == known.round()).all() and known.abs().max() < 2**53:
+            return values.astype("Int64").astype("string")
+    elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("floating", "mixed-integer-float", "mixed"):
+        values = values.map(lambda v: int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 2**53 else v)
+    return values.astype("string")
+
+
 def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1) -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
 
@@ -323,10 +336,10 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
         if col not in out.columns:
             continue
         if kind == "id":
-            out[col] = out[col].astype("string").str.strip()
+            out[col] = _as_text(out[col]).str.strip()
             continue
         if kind == "text":
-            out[col] = out[col].astype("string")
+            out[col] = _as_text(out[col])
             continue
         parsed, bad = parse_dates(out[col]) if kind == "date" else parse_numbers(out[col])
         share = bad.mean()
