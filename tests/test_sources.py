@@ -82,10 +82,12 @@ def test_chinese_headers_mapped_with_shipped_mapping(tmp_path, canonical):
 
 
 def test_date_formats_of_chinese_exports():
-    raw = pd.Series(["2024-01-05", "2024/1/5", "20240105", "2024年1月5日", "45296", "2024.1.5", "2024-1-5 13:45", None, "31/12/2024"])
+    raw = pd.Series(["2024-01-05", "2024/1/5", "20240105", "2024年1月5日", "45296", "2024.1.5", "2024-1-5 13:45",
+                     "2024-01-05 13:45:00.000", "2024/1/5 13:45:07.25", None, "31/12/2024", "2024-01"])
     dates, bad = sources.parse_dates(raw)
-    assert (dates[:7].dt.normalize() == pd.Timestamp("2024-01-05")).all()
-    assert bad.tolist() == [False] * 8 + [True]
+    assert (dates[:9].dt.normalize() == pd.Timestamp("2024-01-05")).all()
+    assert dates[8] == pd.Timestamp("2024-01-05 13:45:07.250")
+    assert bad.tolist() == [False] * 10 + [True, True]  # day-month order and a month alone are not guessed
 
 
 def test_numbers_and_placeholders_of_chinese_exports(tmp_path):

@@ -19,7 +19,8 @@ from pathlib import Path
 from . import config
 
 CLEANING_VERSION = 1  # bump when the logic of custlab.cleaning changes, so clean caches are rebuilt
-READER_VERSION = 3  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids), likewise
+READER_VERSION = 4  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
+#                    4: fractional seconds), likewise
 
 
 # --------------------------------------------------------------------------- input digests

@@ -69,14 +69,15 @@ def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
 
 #: what exports write for "no value": missing, not a bad value
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "–", "/", "N/A", "n/a", "#N/A", "NA", "NULL", "null", "None", "无"})
-_DATE_SEP = re.compile(r"[年月/.]")
-_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?$")
+_DATE_SEP = re.compile(r"[年月/]|(?<!:\d\d)\.")  # a dot after seconds (13:45:07.25) starts their fraction
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$")
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse the date formats Chinese exports use; return (dates, mask of unparseable values).
 
-    Accepts 2024-01-05, 2024/1/5, 2024.1.5, 20240105, 2024年1月5日, an optional time of day,
+    Accepts 2024-01-05, 2024/1/5, 2024.1.5, 20240105, 2024年1月5日, an optional time of day (with
+    fractional seconds, as SQL Server and MySQL exports write them: 2024-01-05 13:45:00.000),
     Excel serial numbers (days since 1899-12-30) and values that are already dates.
 
     Examples
