@@ -401,7 +401,8 @@ def canonical_folder(params: config.BaseParams, cache_dir: Path = config.CACHE_D
 
 def missing_by_table(params: config.BaseParams, tables: tuple[str, ...],
                      cache_dir: Path = config.CACHE_DIR) -> pd.DataFrame:
-    """Share of missing values per column of each canonical table (rows: tables, columns: fields).
+    """Share of missing values per column of each canonical table (rows: tables, columns: fields);
+    tables the source does not hold (many exports have no interactions) are left out.
 
     Read from the null counts Parquet keeps per column, not from the data: at a million
     companies the orders and interactions take 9 GB in memory.
@@ -411,6 +412,8 @@ def missing_by_table(params: config.BaseParams, tables: tuple[str, ...],
     folder = canonical_folder(params, cache_dir)
     shares = {}
     for name in tables:
+        if not (folder / f"{name}.parquet").exists():
+            continue
         meta = pq.ParquetFile(folder / f"{name}.parquet").metadata
         nulls: dict[str, int] = {}
         for g in range(meta.num_row_groups):
