@@ -100,16 +100,26 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, small_sample, tm
     assert "b_raises" in result.summary() and "planted failure" in result.summary()
 
 
-def test_report_pages_declare_the_report_language(notebooks, params_dir, tmp_path):
+def test_reports_are_in_the_report_language(notebooks, params_dir, tmp_path):
+    nb = nbformat.read(notebooks / "a_ok.ipynb", as_version=4)
+    nb.cells[1:1] = [new_markdown_cell("## Duplicates", metadata={"tags": ["lang-en"]}),
+                     new_markdown_cell("## 重复客户", metadata={"tags": ["lang-zh"]}),
+                     new_markdown_cell("Source: CRM 2026")]  # untagged: in both
+    nbformat.write(nb, notebooks / "g_bilingual.ipynb")
     (tmp_path / "zh.yaml").write_text("language: zh\n", encoding="utf-8")
-    result = runner.run([tmp_path / "zh.yaml"], out=tmp_path / "reports", only=["a_ok"], notebooks_dir=notebooks,
-                        params_dir=params_dir)
-    assert result.ok
-    for page in ("a_ok.html", "a_ok.leadership.html"):  # Han characters drawn as Chinese, no offer to translate
-        assert '<html lang="zh">' in (result.folder / page).read_text(encoding="utf-8")
-    assert '<html lang="zh-CN">' in (result.folder / "index.html").read_text(encoding="utf-8")
-    english = runner.run(out=tmp_path / "reports", only=["a_ok"], notebooks_dir=notebooks, params_dir=params_dir)
-    assert '<html lang="en">' in (english.folder / "a_ok.leadership.html").read_text(encoding="utf-8")
+    chinese = runner.run([tmp_path / "zh.yaml"], out=tmp_path / "reports", only=["g_bilingual"],
+                         notebooks_dir=notebooks, params_dir=params_dir)
+    english = runner.run(out=tmp_path / "reports", only=["g_bilingual"], notebooks_dir=notebooks, params_dir=params_dir)
+    assert chinese.ok and english.ok
+    for page in ("g_bilingual.html", "g_bilingual.leadership.html"):
+        zh, en = ((run.folder / page).read_text(encoding="utf-8") for run in (chinese, english))
+        assert "重复客户" in zh and ">Duplicates<" not in zh and "Duplicates" in en and "重复客户" not in en
+        assert "Source: CRM 2026" in zh and "Source: CRM 2026" in en
+        # the page's language: Han characters drawn as Chinese, no offer to translate
+        assert '<html lang="zh">' in zh and '<html lang="en">' in en
+    assert '<html lang="zh-CN">' in (chinese.folder / "index.html").read_text(encoding="utf-8")
+    executed = nbformat.read(chinese.folder / "g_bilingual.ipynb", as_version=4)  # the notebook keeps both
+    assert {"## Duplicates", "## 重复客户"} <= {c.source for c in executed.cells}
 
 
 def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
@@ -224,6 +234,19 @@ def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():
     tracked = subprocess.run(["git", "ls-files", "notebooks"], cwd=config.PROJECT_ROOT, capture_output=True, text=True)
     if tracked.returncode == 0:  # a source tree without git has nothing committed to check
         assert [f for f in tracked.stdout.split() if not f.endswith(".ipynb")] == []
+
+
+def test_committed_notebooks_carry_every_heading_and_paragraph_in_both_languages():
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        cells = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+        tags = [[t for t in c.metadata.get("tags", []) if t.startswith("lang-")] for c in cells]
+        assert tags == [["lang-en"], ["lang-zh"]] * (len(cells) // 2), path.name  # en, then its zh twin
+        for en, zh in zip(cells[::2], cells[1::2]):
+            en_heading, zh_heading = en.source.splitlines()[0], zh.source.splitlines()[0]
+            assert en_heading.split(" ")[0] == zh_heading.split(" ")[0], (path.name, en_heading)  # same level
+            assert not cjk.search(en_heading) and cjk.search(zh_heading), (path.name, en_heading, zh_heading)
+            assert ("\n\n" in en.source) == ("\n\n" in zh.source), (path.name, en_heading)  # a paragraph in both or neither
 
 
 def test_engine_writes_the_partial_notebook_at_most_every_few_seconds(tmp_path, monkeypatch):

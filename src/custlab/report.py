@@ -171,13 +171,17 @@ def atomic_symlink(target: str | Path, link: str | Path) -> None:
 # --------------------------------------------------------------------------- HTML export
 TEMPLATES = Path(__file__).parent / "resources" / "templates"  # nbconvert template without CDN scripts
 ANALYST_ONLY = "analyst-only"  # cell tag: left out of the leadership HTML
+LANGUAGE_TAG = "lang-{}"  # markdown cell tag: the cell is written in that language; reports in the other leave it out
 
 
-def _for_audience(nb: nbformat.NotebookNode, leadership: bool) -> nbformat.NotebookNode:
-    """A copy of ``nb`` prepared for one audience: metrics hidden; for leadership, masked."""
+def _for_audience(nb: nbformat.NotebookNode, leadership: bool, language: str = "en") -> nbformat.NotebookNode:
+    """A copy of ``nb`` prepared for one audience: metrics hidden, markdown in the report's
+    language only (a notebook carries each heading and paragraph in both); for leadership, masked."""
     import nbformat
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    other_languages = {LANGUAGE_TAG.format(code) for code in i18n.LANGUAGES if code != language}
+    nb.cells = [c for c in nb.cells if not other_languages & set(c.get("metadata", {}).get("tags", []))]
     if leadership:  # rule-by-rule detail and samples of changed rows are for analysts only
         nb.cells = [c for c in nb.cells if ANALYST_ONLY not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
@@ -254,11 +258,11 @@ def export_html(nb: nbformat.NotebookNode, leadership: bool, title: str | None =
     ``language`` (the report's, ``en`` or ``zh``) becomes the page's ``lang``: with ``en`` on a
     Chinese page, browsers may draw Han characters from a Japanese font and offer to translate.
     """
-    prepared = _for_audience(nb, leadership)
-    if title:
-        prepared.metadata["title"] = title
     if language not in i18n.LANGUAGES:
         raise ValueError(f"language must be one of {i18n.LANGUAGES}, not {language!r}")
+    prepared = _for_audience(nb, leadership, language)
+    if title:
+        prepared.metadata["title"] = title
     exporter = _exporter(leadership)
     exporter.language_code = language  # both are ISO 639-1 codes, which nbconvert wants
     body, _ = exporter.from_notebook_node(prepared)
