@@ -34,3 +34,33 @@ def test_table_labels_in_both_languages_and_leadership_tables_translated():
     finally:
         report.set_language("en")
     assert list(labelled.columns) == ["客户数", "电话"] and labelled.index.tolist() == ["高价值"] and labelled.index.name == "价值层级"
+
+
+def test_table_values_are_translated_by_their_column():
+    import numpy as np
+    import pandas as pd
+
+    from custlab import report
+
+    for column, values in i18n.COLUMN_VALUES.items():
+        for key, texts in values.items():
+            assert all(texts[lang].strip() for lang in i18n.LANGUAGES), (column, key)
+    tags = pd.DataFrame({"customers": [7, 246, 33]}, index=pd.MultiIndex.from_tuples(
+        [("frequency", "dormant"), ("frequency", "high"), ("size", "large")], names=["tag", "level"]))
+    profile = pd.DataFrame({"main_tier": ["medium"], "main_size_class": ["medium"], "balanced": [np.True_],
+                            "note": ["high"]}, index=pd.Index(["C1"], name="rfmai_class"))
+    quarantine = pd.DataFrame({"table": ["orders"], "column": ["amount"], "value": [-2017.73],
+                               "reason": ["negative_amount"], "scope": ["row"]})
+    report.set_language("zh")
+    try:
+        tags_zh, profile_zh = report._labelled(tags), report._labelled(profile)
+        quarantine_zh = report._labelled(quarantine, {"value": "offending_value"})
+    finally:
+        report.set_language("en")
+    profile_en = report._labelled(profile)
+    # a level is not a value tier: "high" purchase frequency is 高, not 高价值
+    assert tags_zh.index.tolist() == [("采购频次", "休眠"), ("采购频次", "高"), ("规模", "大型")]
+    assert profile_zh.iloc[0].tolist() == ["中价值", "中型", "是", "high"]  # a column not listed keeps its values
+    assert profile_en.iloc[0].tolist() == ["Medium", "Medium", "Yes", "high"]
+    assert list(quarantine_zh.columns) == ["表", "字段", "值", "原因", "范围"]  # "value" here is not revenue
+    assert quarantine_zh.iloc[0].tolist() == ["订单", "金额", -2017.73, "金额为负", "整行"]

@@ -159,6 +159,15 @@ LABELS: dict[str, dict[str, str]] = {
     "industry": {"en": "industry", "zh": "行业"}, "province": {"en": "province", "zh": "省份"}, "city": {"en": "city", "zh": "城市"},
     "employees": {"en": "employees", "zh": "员工人数"}, "annual_revenue": {"en": "annual revenue", "zh": "年营业收入"},
     "region": {"en": "region", "zh": "区域"}, "registered_date": {"en": "registration date", "zh": "注册日期"},
+    "index": {"en": "Index", "zh": "指数"}, "offending_value": {"en": "Value", "zh": "值"},
+    "value_before": {"en": "Before", "zh": "清洗前"}, "value_after": {"en": "After", "zh": "清洗后"},
+    "column": {"en": "Column", "zh": "字段"}, "key": {"en": "Key", "zh": "主键"}, "row": {"en": "Row", "zh": "行号"},
+    "score": {"en": "Score", "zh": "相似度"}, "survivor_id": {"en": "Kept record", "zh": "保留记录"},
+    "merged_id": {"en": "Merged record", "zh": "被合并记录"}, "entity": {"en": "Entity", "zh": "实体"},
+    "columns_taken": {"en": "Columns taken from the merged record", "zh": "取自被合并记录的字段"},
+    "estimate": {"en": "Estimate", "zh": "估计值"}, "parameter": {"en": "Parameter", "zh": "参数"},
+    "category": {"en": "Category", "zh": "品类"}, "amount": {"en": "amount", "zh": "金额"},
+    "order_date": {"en": "order date", "zh": "下单日期"}, "order_id": {"en": "order number", "zh": "订单号"},
 }
 
 
@@ -173,8 +182,60 @@ VALUES: dict[str, dict[str, str]] = {
     "gone": {"en": "Gone", "zh": "流失"},
     "customers": {"en": "customers", "zh": "客户"}, "orders": {"en": "orders", "zh": "订单"},
     "interactions": {"en": "interactions", "zh": "互动"}, "survey": {"en": "survey", "zh": "问卷"},
-    "prospects": {"en": "prospects", "zh": "潜在客户"},
+    "prospects": {"en": "prospects", "zh": "潜在客户"}, "conjoint_design": {"en": "conjoint design", "zh": "联合分析设计"},
+    "conjoint_responses": {"en": "conjoint responses", "zh": "联合分析回答"},
+    "present": {"en": "Present", "zh": "已填"}, "valid": {"en": "Valid", "zh": "有效"},
+    "invalid": {"en": "Invalid", "zh": "无效"}, "missing": {"en": "Missing", "zh": "缺失"},
 }
+
+
+def _pairs(**entries: tuple[str, str]) -> dict[str, dict[str, str]]:
+    return {key: {"en": en, "zh": zh} for key, (en, zh) in entries.items()}
+
+
+#: the reasons rows and values were quarantined or changed by the cleaning, and why a customer is watched
+REASONS: dict[str, dict[str, str]] = {
+    **{key.removeprefix("reason_"): texts for key, texts in STRINGS.items() if key.startswith("reason_")},
+    **_pairs(future_registered_date=("registration after the analysis date", "注册日期晚于分析日期"),
+             duplicate_customer_id=("repeated customer ids", "客户编号重复"), revenue_outlier=("implausible revenue", "营业收入异常"),
+             zero_employees=("zero employees", "员工人数为 0"), unit_mistake=("unit mistake corrected", "单位错误已纠正"),
+             city_standardized=("city name standardized", "城市名称已统一"),
+             province_standardized=("province name standardized", "省份名称已统一"),
+             industry_standardized=("industry mapped to GB/T 4754", "行业已归入国标门类"),
+             industry_unmapped=("industry not recognised", "行业无法识别"), email_normalized=("e-mail normalized", "邮箱格式已规范"),
+             phone_normalized=("phone normalized", "电话格式已规范"), missing_unknown=("missing", "缺失"),
+             rule=("orders and interactions down", "订单与互动下滑"), bgnbd=("low P(alive)", "存活概率低"),
+             **{"rule+bgnbd": ("both", "两者皆是")}),
+}
+_SIZES = _pairs(large=("Large", "大型"), medium=("Medium", "中型"), small=("Small", "小型"), micro=("Micro", "微型"))
+_LEVELS = _pairs(high=("High", "高"), medium=("Medium", "中"), low=("Low", "低"), dormant=("Dormant", "休眠"),
+                 large=("Large", "大型"), small=("Small", "小型"), micro=("Micro", "微型"), unknown=("Unknown", "未知"))
+#: the criteria of the key-account index (table rows and columns)
+CRITERIA: dict[str, dict[str, str]] = _pairs(
+    purchase_volume=("Purchase volume", "采购金额"), purchase_frequency=("Purchase frequency", "采购频次"),
+    revenue_volatility=("Revenue stability", "收入稳定性"), growth=("Growth", "增长"),
+    relationship_days=("Relationship (days)", "合作时长（天）"), employees=("Employees", "员工人数"),
+    annual_revenue=("Annual revenue", "年营业收入"), interactions=("Interactions", "互动次数"))
+
+#: the values of a column or index level, by its name: a column not listed keeps its values as they are
+COLUMN_VALUES: dict[str, dict[str, dict[str, str]]] = {
+    "tier": VALUES, "main_tier": VALUES, "group": VALUES, "before": VALUES, "now": VALUES, "table": VALUES,
+    "size_class": _SIZES, "main_size_class": _SIZES, "level": _LEVELS, "main_tag_interaction": _LEVELS,
+    "main_tag_frequency": _LEVELS, "tag": _pairs(size=("Size", "规模"), frequency=("Purchase frequency", "采购频次"),
+                                                 interaction=("Interaction", "互动水平")),
+    "criterion": CRITERIA, "reason": REASONS, "scope": _pairs(row=("Row", "整行"), value=("Value", "单个值")),
+    "column": LABELS,  # the field a quarantined or changed value was in
+}
+_YES_NO = {True: {"en": "Yes", "zh": "是"}, False: {"en": "No", "zh": "否"}}
+
+
+def value_label(column, value, language: str = "en"):
+    """``value`` of ``column`` as a report shows it in ``language``: tiers, size classes, levels,
+    reasons and yes/no are translated; other values are returned as they are."""
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):  # numpy's too, without importing it
+        return _YES_NO[bool(value)][language]
+    entry = COLUMN_VALUES.get(column, {}).get(value) if isinstance(value, str) else None
+    return entry[language] if entry else value
 
 
 def label(name, language: str = "en", table: dict | None = None):

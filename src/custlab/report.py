@@ -89,13 +89,19 @@ def read_metrics(nb: nbformat.NotebookNode) -> dict[str, Any]:
     return metrics
 
 
-def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] = ()) -> None:
-    """Display ``df`` for analysts, with a masked copy that leadership reports show instead."""
+def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] = (),
+         labels: dict[str, str] | None = None) -> None:
+    """Display ``df`` for analysts, with a masked copy that leadership reports show instead.
+
+    Headers, and the values of known columns (tiers, size classes, reasons, yes/no), are shown in
+    the report language. ``labels`` names the header label of a column whose name means something
+    else here, e.g. ``{"value": "offending_value"}`` where "value" is not revenue.
+    """
     from IPython.display import display
 
     head = df.head(max_rows)
-    masked = _labelled(privacy.mask(head, extra_personal))  # mask by the data's own column names first
-    head = _labelled(head)
+    masked = _labelled(privacy.mask(head, extra_personal), labels)  # mask by the data's own column names first
+    head = _labelled(head, labels)
     display({"text/html": head.to_html(float_format=_number), "text/plain": head.to_string(),
              LEADERSHIP_MIME: masked.to_html(float_format=_number)}, raw=True)
 
@@ -111,15 +117,34 @@ def set_language(language: str) -> None:
     _language = language
 
 
-def _labelled(df: pd.DataFrame) -> pd.DataFrame:
-    lang = _language
+def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """``df`` in the report language: headers, the values of known columns, and row labels."""
+    import pandas as pd
 
-    def header(c):  # a column may be a tier too (migration matrix)
-        return i18n.label(c, lang) if c in i18n.LABELS else i18n.label(c, lang, i18n.VALUES)
+    lang, labels = _language, labels or {}
 
-    out = df.rename(columns=header, index=lambda i: i18n.label(i, lang, i18n.VALUES))
+    def header(c):  # a column may be a criterion or a tier too (criteria matrix, migration matrix)
+        c = labels.get(c, c)
+        for table in (i18n.LABELS, i18n.CRITERIA):
+            if c in table:
+                return i18n.label(c, lang, table)
+        return i18n.label(c, lang, i18n.VALUES)
+
+    def row_labels(index: pd.Index) -> pd.Index:
+        if isinstance(index, pd.MultiIndex):
+            return pd.MultiIndex.from_arrays([row_labels(index.get_level_values(i)) for i in range(index.nlevels)],
+                                             names=index.names)
+        known = i18n.COLUMN_VALUES.get(index.name, i18n.VALUES)
+        return index.map(lambda v: i18n.label(v, lang, known) if isinstance(v, str) else i18n.value_label(index.name, v, lang))
+
+    out = df.copy()
+    for col in out.columns:
+        if col in i18n.COLUMN_VALUES or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(lambda v, c=col: i18n.value_label(c, v, lang)).astype("object")
+    out.index = row_labels(out.index)
+    out = out.rename(columns=header)
     out.columns.name = i18n.label(df.columns.name, lang)
-    out.index.names = [i18n.label(n, lang) for n in df.index.names]
+    out.index.names = [i18n.label(labels.get(n, n), lang) for n in df.index.names]
     return out
 
 
