@@ -71,7 +71,7 @@ def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
     assert shuffled.labels.equals(res.labels) and shuffled.profile.equals(res.profile)  # row order does not matter
     from custlab import value as v
     tiers = v.value_tiers(summary["monetary"])
-    actions = config.KeyAccountSettings().strategy
+    actions = config.KeyAccountSettings().actions("en")
     by_class = accounts.class_strategy(res, tiers, actions)
     assert by_class["high_tier_share"].idxmax() == "C1"
     assert (by_class["action"] == by_class["main_tier"].map(actions)).all()
@@ -127,7 +127,7 @@ def test_cross_table_matches_scipy_and_ca_inertia_is_chi2_over_n():
 def test_strategy_table_and_missing_actions():
     tiers = pd.DataFrame({"tier": ["high", "high", "medium", "low"], "value": [100.0, 80.0, 10.0, 1.0]}, index=list("abcd"))
     classes = pd.Series(["C1", "C1", "C2", "C3"], index=list("abcd"), name="rfmai_class")
-    actions = config.KeyAccountSettings().strategy
+    actions = config.KeyAccountSettings().actions("en")
     table = accounts.strategy_table(tiers, pd.Index(["b"]), classes, actions)
     assert list(table.index) == ["high_at_risk", "high", "medium", "low"]
     assert table.loc["high_at_risk", "customers"] == 1 and table.loc["high", "action"] == actions["high"]

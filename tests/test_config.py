@@ -105,3 +105,17 @@ def test_environment_yml_mirrors_pyproject():
             assert re.sub(r"^[^<>=!]*", "", req.replace(" ", "")) == re.sub(r"^[^<>=!]*", "", ranges[name].replace(" ", "")), name
     for req in declared:
         assert re.search(r"[<>=]", req), f"{req} has no version range"
+
+
+def test_strategy_actions_in_one_text_or_one_per_language(params_dir, tmp_path):
+    mine = tmp_path / "strategy.yaml"
+    mine.write_text("10_key_accounts:\n  key_accounts:\n    strategy:\n      high: VIP 服务\n"
+                    "      low: {zh: 线上服务}\n      medium: {en: nurture, zh: 培育}\n", encoding="utf-8")
+    ka = config.load_params("10_key_accounts", [mine], params_dir=params_dir).key_accounts
+    assert ka.actions("zh") == {"high": "VIP 服务", "low": "线上服务", "medium": "培育"}
+    assert ka.actions("en") == {"high": "VIP 服务", "low": "线上服务", "medium": "nurture"}  # no English: the Chinese
+    assert config.KeyAccountSettings().actions("zh")["high"] == "专属客户经理，季度业务回顾"
+    mine.write_text("10_key_accounts:\n  key_accounts:\n    strategy:\n      high: {fr: service}\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"strategy.yaml, key 'key_accounts.strategy.high' is \{'fr': 'service'\} "
+                                          r"\(dict\); allowed: str or a mapping with keys en, zh"):
+        config.load_params("10_key_accounts", [mine], params_dir=params_dir)

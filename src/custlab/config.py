@@ -133,12 +133,23 @@ class TagSettings:
     events_medium: float = 1.0
 
 
-def _strategy_defaults() -> dict[str, str]:
-    return {"high": "专属客户经理，季度业务回顾 / dedicated account manager, quarterly business review",
-            "high_at_risk": "高层拜访与挽回方案 / executive visit and win-back plan",
-            "medium": "培育：交叉销售与定期拜访 / nurture: cross-sell and regular visits",
-            "medium_at_risk": "电话回访，了解原因 / call back and find out why",
-            "low": "批量营销与线上服务 / batch marketing and online service"}
+@dataclass(frozen=True)
+class Texts:
+    """One text per report language (a language left out falls back to the other)."""
+
+    en: str | None = None
+    zh: str | None = None
+
+    def in_language(self, language: str) -> str:
+        return getattr(self, language) or self.en or self.zh or ""
+
+
+def _strategy_defaults() -> dict[str, Texts]:
+    return {"high": Texts("dedicated account manager, quarterly business review", "专属客户经理，季度业务回顾"),
+            "high_at_risk": Texts("executive visit and win-back plan", "高层拜访与挽回方案"),
+            "medium": Texts("nurture: cross-sell and regular visits", "培育：交叉销售与定期拜访"),
+            "medium_at_risk": Texts("call back and find out why", "电话回访，了解原因"),
+            "low": Texts("batch marketing and online service", "批量营销与线上服务")}
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,12 @@ class KeyAccountSettings:
     rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8])
     index_weights: dict[str, float] = field(default_factory=dict)  # criterion -> weight; empty = entropy weights
     tags: TagSettings = field(default_factory=TagSettings)
-    strategy: dict[str, str] = field(default_factory=_strategy_defaults)
+    strategy: dict[str, str | Texts] = field(default_factory=_strategy_defaults)  # one text, or {en: ..., zh: ...}
+
+    def actions(self, language: str) -> dict[str, str]:
+        """The strategy's action per group in ``language``."""
+        return {group: text if isinstance(text, str) else text.in_language(language)
+                for group, text in self.strategy.items()}
 
 
 @dataclass(frozen=True)
