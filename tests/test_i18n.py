@@ -64,3 +64,6 @@ def test_table_values_are_translated_by_their_column():
     assert profile_en.iloc[0].tolist() == ["Medium", "Medium", "Yes", "high"]
     assert list(quarantine_zh.columns) == ["表", "字段", "值", "原因", "范围"]  # "value" here is not revenue
     assert quarantine_zh.iloc[0].tolist() == ["订单", "金额", -2017.73, "金额为负", "整行"]
+    assert [i18n.value_label("rule", r, "zh") for r in ("exact:credit_code", "exact:phone", "fuzzy")] == [
+        "统一社会信用代码相同", "电话相同", "名称等信息相似"]
+    assert i18n.value_label("rule", "exact:email", "en") == "same e-mail"

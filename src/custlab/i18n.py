@@ -225,6 +225,7 @@ COLUMN_VALUES: dict[str, dict[str, dict[str, str]]] = {
                                                  interaction=("Interaction", "互动水平")),
     "criterion": CRITERIA, "reason": REASONS, "scope": _pairs(row=("Row", "整行"), value=("Value", "单个值")),
     "column": LABELS,  # the field a quarantined or changed value was in
+    "rule": _pairs(fuzzy=("similar name and details", "名称等信息相似")),  # and exact:<field>, see value_label
 }
 _YES_NO = {True: {"en": "Yes", "zh": "是"}, False: {"en": "No", "zh": "否"}}
 
@@ -234,6 +235,9 @@ def value_label(column, value, language: str = "en"):
     reasons and yes/no are translated; other values are returned as they are."""
     if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):  # numpy's too, without importing it
         return _YES_NO[bool(value)][language]
+    if column == "rule" and isinstance(value, str) and value.startswith("exact:"):  # a duplicate-matching rule
+        field = label(value.removeprefix("exact:"), language)
+        return f"same {field}" if language == "en" else f"{field}相同"
     entry = COLUMN_VALUES.get(column, {}).get(value) if isinstance(value, str) else None
     return entry[language] if entry else value
 

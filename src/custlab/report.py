@@ -134,8 +134,9 @@ def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
         if isinstance(index, pd.MultiIndex):
             return pd.MultiIndex.from_arrays([row_labels(index.get_level_values(i)) for i in range(index.nlevels)],
                                              names=index.names)
-        known = i18n.COLUMN_VALUES.get(index.name, i18n.VALUES)
-        return index.map(lambda v: i18n.label(v, lang, known) if isinstance(v, str) else i18n.value_label(index.name, v, lang))
+        if index.name in i18n.COLUMN_VALUES:
+            return index.map(lambda v: i18n.value_label(index.name, v, lang))
+        return index.map(lambda v: i18n.label(v, lang, i18n.VALUES) if isinstance(v, str) else i18n.value_label(index.name, v, lang))
 
     out = df.copy()
     for col in out.columns:
