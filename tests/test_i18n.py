@@ -21,7 +21,7 @@ def test_format_and_errors():
 
 
 def test_table_labels_in_both_languages_and_leadership_tables_translated():
-    for key, texts in {**i18n.LABELS, **i18n.VALUES}.items():
+    for key, texts in {**i18n.LABELS, **i18n.VALUES, **i18n.METRICS, **i18n.CRITERIA, **i18n.REASONS}.items():
         assert set(texts) >= set(i18n.LANGUAGES) and all(texts[lang].strip() for lang in i18n.LANGUAGES), key
     assert i18n.label("revenue_share", "zh") == "收入占比" and i18n.label("not_a_label", "zh") == "not_a_label"
     import pandas as pd

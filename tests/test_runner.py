@@ -122,6 +122,26 @@ def test_reports_are_in_the_report_language(notebooks, params_dir, tmp_path):
     assert {"## Duplicates", "## 重复客户"} <= {c.source for c in executed.cells}
 
 
+def test_run_index_compares_key_numbers_with_the_previous_successful_run(notebooks, params_dir, tmp_path):
+    _nb(notebooks / "h_numbers.ipynb", "from custlab import report\n"
+        "report.record('key_accounts', 100 + 20 * len(param_files))\n"
+        "report.record('key_account_revenue_share', 0.7 + 0.05 * len(param_files))\n"
+        "report.record('by_tier', {'high': 1})")
+    (tmp_path / "more.yaml").write_text("language: en\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    first = runner.run(out=out, only=["h_numbers"], notebooks_dir=notebooks, params_dir=params_dir)
+    failed = runner.run(out=out, only=["b_raises"], notebooks_dir=notebooks, params_dir=params_dir)
+    second = runner.run([tmp_path / "more.yaml"], out=out, only=["h_numbers"], notebooks_dir=notebooks,
+                        params_dir=params_dir)
+    assert first.ok and not failed.ok and second.ok
+    page = (second.folder / "index.html").read_text(encoding="utf-8")
+    assert f"<th>Run {first.run_id}</th><th>Change</th>" in page  # the newest run in which this notebook succeeded
+    assert "<tr><td>Key accounts</td><td>120</td><td>100</td><td>+20</td></tr>" in page
+    assert "<tr><td>Key accounts&#x27; share of revenue</td><td>75.0%</td><td>70.0%</td><td>+5.0 pp</td></tr>" in page
+    assert "<details><summary>All recorded values</summary>by_tier: {&quot;high&quot;: 1}</details>" in page
+    assert "<th>Change</th>" not in (first.folder / "index.html").read_text(encoding="utf-8")  # nothing to compare
+
+
 def test_ok_run_becomes_latest(notebooks, params_dir, tmp_path):
     out = tmp_path / "reports"
     began = time.time()

@@ -17,6 +17,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "failing_cell": {"en": "Failing cell", "zh": "出错单元"},
     "error": {"en": "Error", "zh": "错误"},
     "key_numbers": {"en": "Key numbers", "zh": "关键指标"},
+    "git_dirty": {"en": "with uncommitted changes", "zh": "含未提交的改动"},
+    "metric_now": {"en": "This run", "zh": "本次"}, "metric_before": {"en": "Run {run}", "zh": "上次（{run}）"},
+    "metric_change": {"en": "Change", "zh": "变化"}, "metric_details": {"en": "All recorded values", "zh": "全部记录值"},
     "analyst_report": {"en": "Analyst report", "zh": "分析师版"},
     "leadership_report": {"en": "Leadership report", "zh": "管理层版"},
     "started": {"en": "Started", "zh": "开始时间"},
@@ -186,6 +189,21 @@ VALUES: dict[str, dict[str, str]] = {
     "conjoint_responses": {"en": "conjoint responses", "zh": "联合分析回答"},
     "present": {"en": "Present", "zh": "已填"}, "valid": {"en": "Valid", "zh": "有效"},
     "invalid": {"en": "Invalid", "zh": "无效"}, "missing": {"en": "Missing", "zh": "缺失"},
+}
+
+
+#: key numbers the notebooks record, as the run's index page names them (others by their own name)
+METRICS: dict[str, dict[str, str]] = {
+    "duplicates_merged": {"en": "Duplicate records merged", "zh": "合并的重复记录"},
+    "changes": {"en": "Values corrected or standardized", "zh": "纠正或统一的值"},
+    "followup": {"en": "Records to follow up", "zh": "待跟进记录"},
+    "credit_codes_invalid": {"en": "Invalid credit codes", "zh": "无效的统一社会信用代码"},
+    "key_accounts": {"en": "Key accounts", "zh": "大客户数"},
+    "key_account_revenue_share": {"en": "Key accounts' share of revenue", "zh": "大客户收入占比"},
+    "watchlist": {"en": "High-value customers at risk", "zh": "有流失风险的高价值客户"},
+    "revenue_at_risk": {"en": "Revenue at risk (CNY)", "zh": "风险收入（元）"},
+    "dropped_key_accounts": {"en": "Key accounts lost since the last run", "zh": "较上次减少的大客户"},
+    "rfmai_k": {"en": "RFMAI classes", "zh": "RFMAI 类别数"},
 }
 
 

@@ -36,7 +36,7 @@ from . import _forkserver, _worker, cache, config
 from .errors import CustlabError, ParamsError, RunInterrupted
 from ._worker import kill_tree, publish_notebook
 from .report import atomic_symlink, atomic_write, atomic_write_json
-from .runs import list_runs, render_run_index, render_runs_index  # noqa: F401 - list_runs is public here too
+from .runs import list_runs, previous_metrics, render_run_index, render_runs_index  # noqa: F401 - list_runs is public here too
 
 log = logging.getLogger("custlab.runner")
 log.propagate = False  # the run log goes to run.log; the console gets the progress lines
@@ -292,7 +292,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
                     finished=dt.datetime.now().isoformat(timespec="seconds"),
                     timings={"prepare": round(prepared - t0, 2), "notebooks": round(executed - prepared, 2),
                              "notebook_seconds": round(sum(o.seconds for o in result.outcomes), 2)})
-    atomic_write(folder / "index.html", render_run_index(manifest, language))
+    atomic_write(folder / "index.html", render_run_index(manifest, language, previous_metrics(reports, run_id)))
     manifest["timings"]["total"] = round(time.monotonic() - t0, 2)
     atomic_write_json(folder / "manifest.json", manifest)
     if result.ok:

@@ -23,26 +23,73 @@ def _page(title: str, body: str, language: str) -> str:
             f"{_STYLE}</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
 
 
-def _metrics_html(metrics: dict[str, Any]) -> str:
-    return "<br>".join(f"{html.escape(str(k))}: {html.escape(json.dumps(v, ensure_ascii=False))[:200]}"
-                       for k, v in metrics.items())
+def _number(name: str, value: float) -> str:
+    if name.endswith("_share"):
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if isinstance(value, int) or abs(value) >= 1000 else f"{value:,.4g}"
 
 
-def render_run_index(manifest: dict[str, Any], language: str = "en") -> str:
-    """The index page of one run: status, key numbers and links per notebook."""
+def _change(name: str, now: float, before: float) -> str:
+    delta = now - before
+    if name.endswith("_share"):
+        return f"{delta * 100:+.1f} pp"  # percentage points
+    return f"{delta:+,.0f}" if isinstance(delta, int) or abs(delta) >= 1000 else f"{delta:+,.4g}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _metrics_html(metrics: dict[str, Any], previous: tuple[str, dict[str, Any]] | None, language: str) -> str:
+    """The key numbers of one notebook: each single number with the previous run's and the change;
+    the tables of numbers (dicts) folded away for analysts."""
+    t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
+    before_id, before = previous or (None, {})
+    rows = []
+    for name, value in metrics.items():
+        if not _is_number(value):
+            continue
+        old = before.get(name)
+        rows.append(f"<tr><td>{html.escape(str(i18n.label(name, language, i18n.METRICS)))}</td><td>{_number(name, value)}</td>"
+                    + (f"<td>{_number(name, old)}</td><td>{_change(name, value, old)}</td>" if _is_number(old)
+                       else "<td></td><td></td>" if before_id else "") + "</tr>")
+    head = (f"<tr><th>{t('key_numbers')}</th><th>{t('metric_now')}</th>"
+            + (f"<th>{t('metric_before', run=before_id)}</th><th>{t('metric_change')}</th>" if before_id else "") + "</tr>")
+    table = f"<table>{head}{''.join(rows)}</table>" if rows else ""
+    others = "<br>".join(f"{html.escape(str(k))}: {html.escape(json.dumps(v, ensure_ascii=False))[:300]}"
+                         for k, v in metrics.items() if not _is_number(v))
+    return table + (f"<details><summary>{t('metric_details')}</summary>{others}</details>" if others else "")
+
+
+def previous_metrics(reports: Path, run_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Per notebook, the newest run before ``run_id`` in which it succeeded: (run id, its key numbers)."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for m in list_runs(reports):
+        if m["run_id"] >= run_id:
+            continue
+        for name, n in m.get("notebooks", {}).items():
+            if n.get("status") == "ok" and name not in found:
+                found[name] = (m["run_id"], n.get("metrics", {}))
+    return found
+
+
+def render_run_index(manifest: dict[str, Any], language: str = "en",
+                     previous: dict[str, tuple[str, dict[str, Any]]] | None = None) -> str:
+    """The index page of one run: status, key numbers (against ``previous``, see
+    :func:`previous_metrics`) and links per notebook."""
     t = lambda k, **v: html.escape(i18n.t(k, language, **v))  # noqa: E731
     nbs = manifest["notebooks"]
     ok = sum(1 for n in nbs.values() if n["status"] == "ok")
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td class='{n['status']}'>{t(n['status'])}</td><td>{n['seconds']:.1f}</td>"
         f"<td>{'' if n['failing_cell'] is None else n['failing_cell']} {html.escape(n['error'] or '')}</td>"
-        f"<td>{_metrics_html(n['metrics'])}</td>"
+        f"<td>{_metrics_html(n['metrics'], (previous or {}).get(name), language)}</td>"
         f"<td><a href='{name}.leadership.html'>{t('leadership_report')}</a> · <a href='{name}.html'>{t('analyst_report')}</a></td></tr>"
         for name, n in nbs.items())
     git = manifest.get("git", {})
     body = (f"<p>{t('notebooks_ok', ok=ok, total=len(nbs))} · {t('started')}: {manifest['started']} · "
             f"{t('finished')}: {manifest['finished']} · {t('git_commit')}: {html.escape(str(git.get('commit'))[:10])}"
-            f"{' (dirty)' if git.get('dirty') else ''}</p>"
+            f"{' (' + t('git_dirty') + ')' if git.get('dirty') else ''}</p>"
             f"<table><tr><th>{t('notebook')}</th><th>{t('status')}</th><th>{t('seconds')}</th><th>{t('failing_cell')}</th>"
             f"<th>{t('key_numbers')}</th><th></th></tr>{rows}</table>")
     return _page(f"{i18n.t('run', language)} {manifest['run_id']}", body, language)
