@@ -51,10 +51,12 @@ def test_table_values_are_translated_by_their_column():
                             "note": ["high"]}, index=pd.Index(["C1"], name="rfmai_class"))
     quarantine = pd.DataFrame({"table": ["orders"], "column": ["amount"], "value": [-2017.73],
                                "reason": ["negative_amount"], "scope": ["row"]})
+    changes = pd.DataFrame({"column": ["channel"], "before": ["high"], "after": ["High"]})
     report.set_language("zh")
     try:
         tags_zh, profile_zh = report._labelled(tags), report._labelled(profile)
         quarantine_zh = report._labelled(quarantine, {"value": "offending_value"})
+        changes_zh = report._labelled(changes, {"before": "value_before", "after": "value_after"})
     finally:
         report.set_language("en")
     profile_en = report._labelled(profile)
@@ -64,6 +66,8 @@ def test_table_values_are_translated_by_their_column():
     assert profile_en.iloc[0].tolist() == ["Medium", "Medium", "Yes", "high"]
     assert list(quarantine_zh.columns) == ["表", "字段", "值", "原因", "范围"]  # "value" here is not revenue
     assert quarantine_zh.iloc[0].tolist() == ["订单", "金额", -2017.73, "金额为负", "整行"]
+    # a value before cleaning is data, not a tier, even where "before" elsewhere holds last run's tier
+    assert list(changes_zh.columns) == ["字段", "清洗前", "清洗后"] and changes_zh.iloc[0, 1:].tolist() == ["high", "High"]
     assert [i18n.value_label("rule", r, "zh") for r in ("exact:credit_code", "exact:phone", "fuzzy")] == [
         "统一社会信用代码相同", "电话相同", "名称等信息相似"]
     assert i18n.value_label("rule", "exact:email", "en") == "same e-mail"

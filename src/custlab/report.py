@@ -140,8 +140,9 @@ def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
 
     out = df.copy()
     for col in out.columns:
-        if col in i18n.COLUMN_VALUES or pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].map(lambda v, c=col: i18n.value_label(c, v, lang)).astype("object")
+        meaning = labels.get(col, col)  # a renamed column's values are not those of its name's usual column
+        if meaning in i18n.COLUMN_VALUES or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(lambda v, c=meaning: i18n.value_label(c, v, lang)).astype("object")
     out.index = row_labels(out.index)
     out = out.rename(columns=header)
     out.columns.name = i18n.label(df.columns.name, lang)
