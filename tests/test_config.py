@@ -68,6 +68,16 @@ def test_parameter_file_encodings_and_yaml_errors_say_where(params_dir, tmp_path
         config.load_params("10_key_accounts", [broken], params_dir=params_dir)
 
 
+def test_source_timezone_must_be_a_zone(params_dir, tmp_path):
+    bad = tmp_path / "zone.yaml"
+    bad.write_text("source:\n  timezone: Beijing\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"zone.yaml, source.timezone 'Beijing' is not a time zone name: use one such "
+                                          r"as Asia/Shanghai"):
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+    bad.write_text("source:\n  timezone: Asia/Hong_Kong\n", encoding="utf-8")
+    assert config.load_params("10_key_accounts", [bad], params_dir=params_dir).source.timezone == "Asia/Hong_Kong"
+
+
 def test_missing_source_and_missing_file(params_dir, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("source:\n  path: nowhere/crm.duckdb\n", encoding="utf-8")

@@ -162,6 +162,31 @@ def test_postgresql_serves_the_same_tables(postgres_url, small_sample, canonical
     assert len(pg.fingerprint()) == len(TABLES)
 
 
+@pytest.mark.postgres
+def test_times_with_a_zone_fall_on_the_local_business_day(postgres_url, tmp_path):
+    # a timestamptz column reaches pandas zone-aware: converting it failed before; now each order
+    # falls on the day it happened in source.timezone (an order at 20:00 UTC is the next morning in Shanghai)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("drop table if exists orders_tz"))
+        conn.execute(text("create table orders_tz (order_id text, customer_id text, order_date timestamptz, amount numeric)"))
+        conn.execute(text("insert into orders_tz values ('O1', 'C1', '2024-01-05 20:00:00+00', 10), "
+                          "('O2', 'C1', '2024-01-05 09:30:00+08', 20)"))
+    engine.dispose()
+    for zone, days in (("Asia/Shanghai", ["2024-01-06 04:00", "2024-01-05 09:30"]),
+                       ("UTC", ["2024-01-05 20:00", "2024-01-05 01:30"])):
+        params = config.SourceParams(kind="sql", path=None, url=postgres_url, tables={"orders": "orders_tz"}, timezone=zone)
+        got = sources.open_source(params).read("orders")["order_date"]
+        assert got.dt.strftime("%Y-%m-%d %H:%M").tolist() == days and got.dt.tz is None
+    written = pd.Series(["2024-01-05T20:00:00Z", "2024-01-05 23:30:00+08:00", "2024-01-05T12:00:00.5-05:00", "2024-01-05"])
+    parsed, bad = sources.parse_dates(written)
+    assert parsed.dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist() == [
+        "2024-01-06 04:00:00.000000", "2024-01-05 23:30:00.000000", "2024-01-06 01:00:00.500000", "2024-01-05 00:00:00.000000"]
+    assert not bad.any()
+
+
 def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):
     params = config.load_params("00_data_quality", [], {"source": {"kind": "duckdb", "path": str(small_sample / "crm.duckdb")}})
     cache = tmp_path / "cache"

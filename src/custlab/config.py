@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +45,7 @@ class SourceParams:
     url: str | None = None  # SQLAlchemy URL for kind "sql"
     encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030
     skip_rows: int = 0  # CSV/Excel: rows above the header row (an export's title and date lines)
+    timezone: str = "Asia/Shanghai"  # times that carry a zone (timestamptz, ...Z, +08:00) become this zone's local time
     tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}
     bad_value_tolerance: float = 0.0  # share of unparseable dates/numbers accepted as missing
 
@@ -293,9 +295,16 @@ def load_params(notebook: str, files: list[str | Path] = (), overrides: dict | N
 
 
 def check_source(params: BaseParams, origin: dict[str, str] | None = None) -> None:
-    """Fail early when the source file or folder named in the parameters does not exist."""
+    """Fail early when the source file or folder named in the parameters does not exist, or its
+    time zone is not one."""
     src = params.source
     where = (origin or {}).get("source.path", (origin or {}).get("source", "params"))
+    try:
+        zoneinfo.ZoneInfo(src.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone_from = (origin or {}).get("source.timezone", where)
+        raise ParamsError(f"In {zone_from}, source.timezone {src.timezone!r} is not a time zone name: use one such as "
+                          f"Asia/Shanghai, Asia/Hong_Kong or UTC.") from None
     if src.kind == "sql":
         if not src.url:
             raise ParamsError(f"In {where}, source.kind is 'sql' but source.url is empty: give a SQLAlchemy URL such as postgresql+psycopg://user@host/db.")

@@ -73,18 +73,25 @@ _DATE_SEP = re.compile(r"[年月/]|(?<!:\d\d)\.")  # a dot after seconds (13:45:
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$")
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+_ZONED = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def parse_dates(values: pd.Series, timezone: str = "Asia/Shanghai") -> tuple[pd.Series, pd.Series]:
     """Parse the date formats Chinese exports use; return (dates, mask of unparseable values).
 
     Accepts 2024-01-05, 2024/1/5, 2024.1.5, 20240105, 2024年1月5日, an optional time of day (with
     fractional seconds, as SQL Server and MySQL exports write them: 2024-01-05 13:45:00.000),
-    Excel serial numbers (days since 1899-12-30) and values that are already dates.
+    Excel serial numbers (days since 1899-12-30) and values that are already dates. A time that
+    carries its zone (a PostgreSQL timestamptz, 2024-01-05T12:00:00Z, ...+08:00) becomes the local
+    time in ``timezone``, so that it falls on the business day it happened there.
 
     Examples
     --------
     >>> parse_dates(pd.Series(["2024/1/5", "20240105", "2024年1月5日", "45296"]))[0].dt.day.tolist()
     [5, 5, 5, 5]
     """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert(timezone).dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values).astype("datetime64[ns]"), pd.Series(False, index=values.index)
     missing = values.isna()
@@ -92,13 +99,17 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     missing |= stripped.fillna("").eq("") | stripped.isin(PLACEHOLDERS).fillna(False)
     text = stripped.str.replace("日", "", regex=False).mask(missing)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    zoned = text.str.fullmatch(_ZONED).fillna(False)
+    if zoned.any():
+        local = pd.to_datetime(text[zoned].str.replace(" ", "T", n=1), utc=True, format="ISO8601", errors="coerce")
+        out[zoned] = local.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[ns]")
     serial = text.str.fullmatch(r"\d{5}(?:\.\d+)?").fillna(False)
     if serial.any():
         out[serial] = EXCEL_EPOCH + pd.to_timedelta(text[serial].astype(float).round(), unit="D")
     compact = text.str.fullmatch(r"\d{8}").fillna(False)
     if compact.any():
         out[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
-    rest = ~(serial | compact | missing)
+    rest = ~(serial | compact | missing | zoned)
     if rest.any():
         norm = text[rest].str.replace(_DATE_SEP, "-", regex=True).str.rstrip("-")
         parts = norm.str.extract(_YMD)
@@ -251,7 +262,8 @@ class Source:
         raw = self.read_raw(name)
         mapped = raw.rename(columns={c: self.columns.get(str(c), str(c)) for c in raw.columns})
         return check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
-                            row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1)
+                            row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1,
+                            timezone=self.params.timezone)
 
     def orders_relation(self, con):
         """A DuckDB relation over the canonical orders (read in DuckDB, not in pandas, when possible)."""
@@ -314,7 +326,8 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype("string")
 
 
-def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1) -> pd.DataFrame:
+def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1,
+                 timezone: str = "Asia/Shanghai") -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
 
     Row numbers in messages count from 1 over the data rows (for CSV and Excel, as the line or row
@@ -342,7 +355,7 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
         if kind == "text":
             out[col] = _as_text(out[col])
             continue
-        parsed, bad = parse_dates(out[col]) if kind == "date" else parse_numbers(out[col])
+        parsed, bad = parse_dates(out[col], timezone) if kind == "date" else parse_numbers(out[col])
         share = bad.mean()
         if bad.any() and share > tolerance:
             sample = ", ".join(repr(v) for v in out.loc[bad, col].head(3))
