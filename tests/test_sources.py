@@ -289,3 +289,19 @@ def test_whole_numbers_stored_as_floats_keep_ids_and_phones(tmp_path):
     assert sources.check_schema(mixed, "customers", "x")["customer_id"].tolist() == ["1001", "C-7"]
     fractional = pd.DataFrame({"customer_id": ["1", "2"], "name": ["a", "b"], "channel": [1.5, None]})
     assert sources.check_schema(fractional, "customers", "x")["channel"].tolist()[0] == "1.5"  # not whole: kept
+
+
+def test_tab_and_semicolon_separated_exports_and_excel_unicode_text(tmp_path):
+    rows = [["客户编号", "客户名称", "年营业收入"], ["C1", "上海华信, 贸易有限公司", "1.2亿"], ["C2", "北京宏达", "800万"]]
+    cases = {"unicode_text": ("\t", "utf-16"), "semicolon": (";", "gbk"), "pipe": ("|", "utf-8")}
+    for folder, (sep, encoding) in cases.items():
+        (tmp_path / folder).mkdir()
+        text = "\r\n".join(sep.join(r) for r in rows) + "\r\n"
+        (tmp_path / folder / "customers.csv").write_bytes(text.encode(encoding))  # utf-16 writes its byte-order mark
+        got = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path / folder)), "columns_zh.yaml").read("customers")
+        assert got["name"].tolist() == ["上海华信, 贸易有限公司", "北京宏达"], folder  # a comma inside a field stays
+        assert got["annual_revenue"].tolist() == [1.2e8, 8e6], folder
+    assert sources.detect_encoding(tmp_path / "unicode_text" / "customers.csv") == "utf-16"
+    forced = config.SourceParams(kind="csv", path=str(tmp_path / "semicolon"), delimiter=",")
+    with pytest.raises(SchemaError, match="lacks required column"):  # told the wrong separator: one column
+        sources.open_source(forced, "columns_zh.yaml").read("customers")

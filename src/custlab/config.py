@@ -43,7 +43,8 @@ class SourceParams:
     kind: Literal["duckdb", "sqlite", "sql", "csv", "excel", "parquet"] = "duckdb"
     path: str | None = "data/sample/crm.duckdb"  # a file or folder, relative to the project root
     url: str | None = None  # SQLAlchemy URL for kind "sql"
-    encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030
+    encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030, utf-16
+    delimiter: Literal["auto", ",", "\t", ";", "|"] = "auto"  # CSV field separator; auto = read off the header line
     skip_rows: int = 0  # CSV/Excel: rows above the header row (an export's title and date lines)
     timezone: str = "Asia/Shanghai"  # times that carry a zone (timestamptz, ...Z, +08:00) become this zone's local time
     tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}

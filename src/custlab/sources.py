@@ -52,11 +52,14 @@ EXCEL_ENGINE = "calamine"
 
 # --------------------------------------------------------------------------- parsing values
 def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
-    """Encoding of a CSV export: 'utf-8-sig', 'utf-8', 'gbk' or 'gb18030' (checked in that order)."""
+    """Encoding of a CSV export: 'utf-8-sig', 'utf-16' (with its byte-order mark), 'utf-8', 'gbk'
+    or 'gb18030' (checked in that order)."""
     with open(path, "rb") as fh:
         head = fh.read(probe_bytes)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text" export
+        return "utf-16"
     for enc in ("utf-8", "gbk", "gb18030"):
         try:
             codecs.getincrementaldecoder(enc)().decode(head, final=len(head) < probe_bytes)
@@ -65,6 +68,21 @@ def detect_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
             continue
     raise SourceError(f"{path}: cannot tell the text encoding (not UTF-8, GBK or GB18030). "
                       "Save it as UTF-8, or set source.encoding in params/base.yaml.")
+
+
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def detect_delimiter(path: Path, encoding: str, skip_rows: int = 0) -> str:
+    """The field separator of a text export, read off its header line: the one of , tab ; | that
+    occurs most often there (Excel's "Unicode Text" export, for one, separates with tabs)."""
+    with open(path, encoding=encoding, newline="") as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        header = fh.readline()
+    counts = {sep: header.count(sep) for sep in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 #: what exports write for "no value": missing, not a bad value
@@ -237,7 +255,9 @@ class Source:
             if kind == "csv":
                 path = self._file(name)
                 enc = detect_encoding(path) if self.params.encoding == "auto" else self.params.encoding
-                return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False, na_values=[""],
+                sep = (detect_delimiter(path, enc, self.params.skip_rows) if self.params.delimiter == "auto"
+                       else self.params.delimiter)
+                return pd.read_csv(path, encoding=enc, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                                    skiprows=self.params.skip_rows)
             if kind == "parquet":
                 return pd.read_parquet(self._file(name))
