@@ -192,23 +192,19 @@ VALUES: dict[str, dict[str, str]] = {
 }
 
 
-#: key numbers the notebooks record, as the run's index page names them (others by their own name)
-METRICS: dict[str, dict[str, str]] = {
-    "duplicates_merged": {"en": "Duplicate records merged", "zh": "合并的重复记录"},
-    "changes": {"en": "Values corrected or standardized", "zh": "纠正或统一的值"},
-    "followup": {"en": "Records to follow up", "zh": "待跟进记录"},
-    "credit_codes_invalid": {"en": "Invalid credit codes", "zh": "无效的统一社会信用代码"},
-    "key_accounts": {"en": "Key accounts", "zh": "大客户数"},
-    "key_account_revenue_share": {"en": "Key accounts' share of revenue", "zh": "大客户收入占比"},
-    "watchlist": {"en": "High-value customers at risk", "zh": "有流失风险的高价值客户"},
-    "revenue_at_risk": {"en": "Revenue at risk (CNY)", "zh": "风险收入（元）"},
-    "dropped_key_accounts": {"en": "Key accounts lost since the last run", "zh": "较上次减少的大客户"},
-    "rfmai_k": {"en": "RFMAI classes", "zh": "RFMAI 类别数"},
-}
-
-
 def _pairs(**entries: tuple[str, str]) -> dict[str, dict[str, str]]:
     return {key: {"en": en, "zh": zh} for key, (en, zh) in entries.items()}
+
+
+#: key numbers the notebooks record, as the run's index page names them (others by their own name)
+METRICS: dict[str, dict[str, str]] = _pairs(
+    duplicates_merged=("Duplicate records merged", "合并的重复记录"),
+    changes=("Values corrected or standardized", "纠正或统一的值"), followup=("Records to follow up", "待跟进记录"),
+    credit_codes_invalid=("Invalid credit codes", "无效的统一社会信用代码"), key_accounts=("Key accounts", "大客户数"),
+    key_account_revenue_share=("Key accounts' share of revenue", "大客户收入占比"),
+    watchlist=("High-value customers at risk", "有流失风险的高价值客户"),
+    revenue_at_risk=("Revenue at risk (CNY)", "风险收入（元）"),
+    dropped_key_accounts=("Key accounts lost since the last run", "较上次减少的大客户"), rfmai_k=("RFMAI classes", "RFMAI 类别数"))
 
 
 #: the reasons rows and values were quarantined or changed by the cleaning, and why a customer is watched
