@@ -186,3 +186,21 @@ def test_migration_since_last_run_reads_the_earlier_run_and_writes_this_one(tmp_
     later = tiers.assign(tier=["medium", "medium"])
     matrix, dropped = accounts.migration_since_last_run(later, tmp_path / "20260201-000000-bbbb" / "10_key_accounts")
     assert matrix.loc["high", "medium"] == 1 and list(dropped.index) == ["a"]
+
+
+def test_an_analysis_date_outside_the_orders_says_what_to_set():
+    orders = pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["a", "b"], "amount": [1.0, 2.0],
+                           "order_date": pd.to_datetime(["2024-07-01", "2026-06-20"])})
+    tables = {"orders": orders, "customers": pd.DataFrame({"customer_id": ["a", "b"]})}
+    settings = config.KeyAccountSettings()
+    with pytest.raises(AnalysisError, match=r"as_of 2024-02-01 is before the first order \(2024-07-01\): no order counts\. "
+                                            r"Set as_of in your parameters to a day from 2024-07-01 to 2026-06-20"):
+        accounts.screen(tables, "2024-02-01", settings)
+    with pytest.raises(AnalysisError, match=r"as_of 2030-01-01 is more than 12 months after the latest order \(2026-06-20\)"):
+        accounts.screen(tables, "2030-01-01", settings)
+    accounts.check_as_of(orders, "2027-06-01")  # within a year of the latest order: fine
+    accounts.check_as_of(orders, None)
+    # an as_of before every order makes the cleaning quarantine them all as future dates
+    with pytest.raises(AnalysisError, match=r"no clean orders to analyse: the cleaning set every order aside \(orders "
+                                            r"dated after as_of 2024-02-01 count as future dates\)"):
+        accounts.check_as_of(orders.iloc[:0], "2024-02-01")

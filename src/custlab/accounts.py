@@ -383,11 +383,33 @@ class Screening:
     watchlist: pd.DataFrame
 
 
+def check_as_of(orders: pd.DataFrame, as_of, window_months: int = 12) -> None:
+    """Raise an AnalysisError saying what to set when the analysis date leaves nothing to analyse:
+    before the first order, or so long after the latest one that the ``window_months`` windows
+    (the key-account index's) hold no order. ``None`` means the day after the latest order."""
+    if orders.empty:
+        when = f" (orders dated after as_of {pd.Timestamp(as_of):%Y-%m-%d} count as future dates)" if as_of else ""
+        raise AnalysisError(f"There are no clean orders to analyse: the cleaning set every order aside{when}. See the "
+                            f"quarantine in 00_data_quality's report, and check as_of and the orders table.")
+    if as_of is None:
+        return
+    day = pd.Timestamp(as_of).normalize()
+    first, last = orders["order_date"].min().normalize(), orders["order_date"].max().normalize()
+    fix = (f"Set as_of in your parameters to a day from {first:%Y-%m-%d} to {last:%Y-%m-%d}, or leave it empty "
+           f"for the day after the latest order.")
+    if day < first:
+        raise AnalysisError(f"as_of {day:%Y-%m-%d} is before the first order ({first:%Y-%m-%d}): no order counts. {fix}")
+    if day - pd.DateOffset(months=window_months) > last:
+        raise AnalysisError(f"as_of {day:%Y-%m-%d} is more than {window_months} months after the latest order "
+                            f"({last:%Y-%m-%d}): the {window_months}-month windows of the analysis hold no orders. {fix}")
+
+
 def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en") -> Screening:
     """RFM, tiers, BG/NBD and the churn watchlist from the clean tables, with ``settings`` = key_accounts params."""
     from . import value
 
     orders = tables["orders"]
+    check_as_of(orders, as_of)
     summary = value.rfm(orders, as_of=as_of)
     scores = value.rfm_scores(summary, bins=settings.rfm_bins, language=language)
     tiers = value.value_tiers(summary["monetary"], tuple(settings.tier_shares))
