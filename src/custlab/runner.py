@@ -426,6 +426,8 @@ def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
                 event = events.get(timeout=0.2)
             except queue_mod.Empty:
                 break
+            except Exception:  # the signal may have cut a message in half: the rest is not readable
+                break
             if event[0] == "done" and event[1] in running.keys() | exporting.keys():
                 running.pop(event[1], None)
                 exporting.pop(event[1], None)
