@@ -102,7 +102,7 @@ def fingerprint(params: config.SourceParams) -> dict[str, str]:
     if params.kind == "sql":
         from . import sources  # reads the tables
 
-        return sources.Source(params).fingerprint()
+        return sources.Source(params).table_digests()
     path = config.resolve_path(params.path)
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     return {str(p): file_sha256(p) for p in files}

@@ -159,22 +159,23 @@ class _Stop(BaseException):
         self.signum = signum
 
 
+def _stop_signals() -> list[signal.Signals]:
+    """The stop signals this command may handle: none outside the main thread (Python allows
+    handlers only there), and none that whoever started the command ignores (SIGHUP under nohup)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    found = (getattr(signal, name, None) for name in STOP_SIGNALS)
+    return [sig for sig in found if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN]
+
+
 @contextlib.contextmanager
 def _stopped_by_signals():
-    """While a run executes, a stop signal raises :class:`_Stop` in the command (main thread only;
-    a signal ignored by whoever started the command, such as SIGHUP under nohup, stays ignored)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """While a run executes, a stop signal raises :class:`_Stop` in the command."""
 
     def handler(signum, frame):
         raise _Stop(signum)
 
-    previous = {}
-    for name in STOP_SIGNALS:
-        sig = getattr(signal, name, None)
-        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
-            previous[sig] = signal.signal(sig, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in _stop_signals()}
     try:
         yield
     finally:
@@ -184,11 +185,8 @@ def _stopped_by_signals():
 
 def _ignore_stop_signals() -> None:
     """Once stopping, finish writing the report (undone by :func:`_stopped_by_signals` on exit)."""
-    if threading.current_thread() is threading.main_thread():
-        for name in STOP_SIGNALS:
-            sig = getattr(signal, name, None)
-            if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
-                signal.signal(sig, signal.SIG_IGN)
+    for sig in _stop_signals():
+        signal.signal(sig, signal.SIG_IGN)
 
 
 # --------------------------------------------------------------------------- the run
@@ -434,9 +432,7 @@ def _execute_tasks(tasks, outcomes, jobs, timeout, folder, progress) -> None:
                 finished(event[1], event[2])
         for name, (proc, began) in [*running.items(), *exporting.items()]:
             stop(name, proc, began, "interrupted", reason, at)
-        for task in waiting:
-            outcomes[task["notebook"]].status, outcomes[task["notebook"]].error = "not-run", reason
-        raise
+        raise  # the run marks the notebooks still waiting as not run
 
 
 def _print_progress(kind: str, name: str, **info) -> None:

@@ -49,10 +49,11 @@ def _metrics_html(metrics: dict[str, Any], previous: tuple[str, dict[str, Any]] 
     for name, value in metrics.items():
         if not _is_number(value):
             continue
-        old = before.get(name)
-        rows.append(f"<tr><td>{html.escape(str(i18n.label(name, language, i18n.METRICS)))}</td><td>{_number(name, value)}</td>"
-                    + (f"<td>{_number(name, old)}</td><td>{_change(name, value, old)}</td>" if _is_number(old)
-                       else "<td></td><td></td>" if before_id else "") + "</tr>")
+        cells = [html.escape(str(i18n.label(name, language, i18n.METRICS))), _number(name, value)]
+        if before_id:  # a number the previous run did not record gets empty cells
+            old = before.get(name)
+            cells += [_number(name, old), _change(name, value, old)] if _is_number(old) else ["", ""]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = (f"<tr><th>{t('key_numbers')}</th><th>{t('metric_now')}</th>"
             + (f"<th>{t('metric_before', run=before_id)}</th><th>{t('metric_change')}</th>" if before_id else "") + "</tr>")
     table = f"<table>{head}{''.join(rows)}</table>" if rows else ""

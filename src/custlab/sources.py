@@ -304,27 +304,23 @@ class Source:
         return con.from_df(self.read("orders"))
 
     def fingerprint(self) -> dict[str, str]:
-        """SHA-256 of every input file, or of every table's content for a database URL."""
-        kind = self.params.kind
-        if kind == "sql":
-            out = {}
-            for name in self.available():
-                df = self.read_raw(name)
-                digest = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-                digest.update(",".join(map(str, df.columns)).encode())
-                out[f"{self.params.url.split('@')[-1]}/{name}"] = digest.hexdigest()
-            return out
+        """SHA-256 of every input file, or of every table's content for a database URL (:func:`cache.fingerprint`)."""
         return cache.fingerprint(self.params)
+
+    def table_digests(self) -> dict[str, str]:
+        """SHA-256 of every table's content (a database has no files to hash)."""
+        out = {}
+        for name in self.available():
+            df = self.read_raw(name)
+            digest = hashlib.sha256(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+            digest.update(",".join(map(str, df.columns)).encode())
+            out[f"{self.location.split('@')[-1]}/{name}"] = digest.hexdigest()
+        return out
 
 
 def open_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> Source:
     """Open the source named in the parameters (nothing is read yet)."""
     return Source(params, column_mapping(columns or {}))
-
-
-def fingerprint(params: config.SourceParams) -> dict[str, str]:
-    """SHA-256 of every input of ``params`` (for the run manifest)."""
-    return Source(params).fingerprint()
 
 
 # --------------------------------------------------------------------------- schema check
