@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
 
 from custlab import accounts, cleaning, config, report
 from custlab.errors import AnalysisError
@@ -65,6 +67,14 @@ def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
     segment = {c: s for s, ids in small_truth["segments"].items() for c in ids}
     strategic = res.labels[res.labels.index.map(segment) == "strategic"]
     assert len(strategic) >= 10 and (strategic == "C1").mean() >= 0.8  # planted strategic customers share the top class
+    # each k's silhouette is scikit-learn's mean silhouette of that k's k-means classes (the distances
+    # are computed once for all k; with fewer than 5,000 customers every customer counts)
+    assert len(summary) < 5000
+    x = accounts.rfmai_features(summary.sort_index(), tables["customers"].set_index("customer_id").reindex(summary.sort_index().index))
+    for k, value_ in res.silhouette.items():
+        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit(x).labels_
+        assert value_ == pytest.approx(silhouette_score(x, labels), abs=1e-12)
+    assert res.k == res.silhouette.idxmax()
     again = accounts.rfmai(summary, tables["customers"], k=res.k, random_state=0)
     assert again.labels.equals(res.labels)
     shuffled = accounts.rfmai(summary.sample(frac=1, random_state=1), tables["customers"], k_range=(3, 6), random_state=0)

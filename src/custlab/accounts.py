@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import svd_flip
 
@@ -62,13 +62,7 @@ def rfmai(summary: pd.DataFrame, customers: pd.DataFrame, k: int | None = None, 
     # on the same data put 0.4% of the sample's customers in different classes
     summary = summary.sort_index()
     info = customers.set_index("customer_id").reindex(summary.index)
-    numeric = np.log1p(summary[["recency", "frequency", "monetary"]].clip(lower=0).astype(float))
-    blocks = [StandardScaler().fit_transform(numeric)]
-    for col in ("region", "industry"):
-        if col in info:
-            dummies = pd.get_dummies(info[col].astype("string").fillna("?"), dtype=float)
-            blocks.append(dummies.to_numpy() * categorical_weight / np.sqrt(max(dummies.shape[1], 1)))
-    x = np.hstack(blocks)
+    x = rfmai_features(summary, info, categorical_weight)
     if len(x) < 10:
         raise AnalysisError(f"RFMAI needs at least 10 customers with orders; there are {len(x)}.")
     candidates = [k] if k else list(range(k_range[0], min(k_range[1], len(x) - 1) + 1))
@@ -82,10 +76,13 @@ def rfmai(summary: pd.DataFrame, customers: pd.DataFrame, k: int | None = None, 
     else:
         chosen_rows = None
         sample = rng.choice(len(x), min(len(x), 5000), replace=False)
+    # the silhouettes of every candidate k are over the same customers: their distances are computed
+    # once (5,000 x 5,000, 0.2 GB) instead of once per k, which took 0.14 s of each k's 0.21 s
+    distances = pairwise_distances(x[sample])
     fits, sil = {}, {}
     for kk in candidates:
         fits[kk] = KMeans(n_clusters=kk, n_init=10, random_state=random_state).fit(x if chosen_rows is None else x[chosen_rows])
-        sil[kk] = silhouette_score(x[sample], fits[kk].predict(x[sample])) if kk > 1 else np.nan
+        sil[kk] = silhouette_score(distances, fits[kk].predict(x[sample]), metric="precomputed") if kk > 1 else np.nan
     best = k or max(sil, key=sil.get)
     final = fits[best] if chosen_rows is None else KMeans(n_clusters=best, n_init=10, random_state=random_state).fit(x)
     raw = pd.Series(final.labels_, index=summary.index)
@@ -102,6 +99,19 @@ def rfmai(summary: pd.DataFrame, customers: pd.DataFrame, k: int | None = None, 
             prof[f"main_{col}"] = info[col].groupby(labels).agg(lambda s: s.value_counts().index[0] if s.notna().any() else pd.NA)
     prof.index.name = "rfmai_class"
     return RFMAIResult(labels, prof.sort_index(), pd.Series(sil, name="silhouette").rename_axis("k"), best)
+
+
+def rfmai_features(summary: pd.DataFrame, info: pd.DataFrame, categorical_weight: float = 1.0) -> np.ndarray:
+    """The matrix :func:`rfmai` clusters, one row per row of ``summary``: standardized log R, F, M,
+    then one-hot region and industry (from ``info``, aligned to ``summary``), each block scaled by
+    ``categorical_weight`` / sqrt(levels)."""
+    numeric = np.log1p(summary[["recency", "frequency", "monetary"]].clip(lower=0).astype(float))
+    blocks = [StandardScaler().fit_transform(numeric)]
+    for col in ("region", "industry"):
+        if col in info:
+            dummies = pd.get_dummies(info[col].astype("string").fillna("?"), dtype=float)
+            blocks.append(dummies.to_numpy() * categorical_weight / np.sqrt(max(dummies.shape[1], 1)))
+    return np.hstack(blocks)
 
 
 # --------------------------------------------------------------------------- key-account index
