@@ -36,6 +36,15 @@ NAME = "custlab"
 SAVE_EVERY = 5.0  # seconds between writes of the partial notebook at cell boundaries
 
 
+class PromptKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager, noticing a stopped kernel within 10 ms: it checks every
+    0.1 s by default, which added 0.05 s on average to every notebook's end (the kernel itself
+    takes about 0.3 s to exit after its shutdown reply). The graceful shutdown is unchanged."""
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.01, restart=False):
+        await super()._async_finish_shutdown(waittime=waittime, pollinterval=pollinterval, restart=restart)
+
+
 class ThrottledExecutionManager(NotebookExecutionManager):
     """Papermill's execution manager whose cell-boundary saves are throttled."""
 
@@ -85,9 +94,9 @@ class ThrottledEngine(NBClientEngine):
         # even when it had to kill this worker
         sockets = tempfile.mkdtemp(prefix="kernel-", dir=socket_dir)
         # the connection file too (it holds the kernel's key): a worker that is killed cannot delete it
-        km = (AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockets, "k"),
-                                 connection_file=os.path.join(sockets, "kernel.json"))
-              if os.name == "posix" else AsyncKernelManager(kernel_name=kernel_name))
+        km = (PromptKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(sockets, "k"),
+                                  connection_file=os.path.join(sockets, "kernel.json"))
+              if os.name == "posix" else PromptKernelManager(kernel_name=kernel_name))
         if deadline is not None:  # the notebook's time, not each cell's: a cell may wait only for what is left
             # (nbclient reads a timeout of 0 as "none", hence the small floor: an overdue cell times out at once)
             kwargs["timeout_func"] = lambda cell: max(deadline - time.monotonic(), 0.01)
