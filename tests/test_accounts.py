@@ -214,3 +214,19 @@ def test_an_analysis_date_outside_the_orders_says_what_to_set():
     with pytest.raises(AnalysisError, match=r"no clean orders to analyse: the cleaning set every order aside \(orders "
                                             r"dated after as_of 2024-02-01 count as future dates\)"):
         accounts.check_as_of(orders.iloc[:0], "2024-02-01")
+
+
+def test_the_churn_rule_follows_its_params(clean_small):
+    import dataclasses
+    from custlab import value
+    params, tables = clean_small
+    ka = params.key_accounts
+    default = accounts.screen(tables, params.as_of, ka).rule
+    assert (ka.churn_months, ka.churn_order_drop, ka.churn_interaction_drop) == (3, 0.3, 0.5)  # params/10_key_accounts.yaml
+    assert default.equals(value.churn_rule(tables["orders"], tables["interactions"], params.as_of))  # the function's defaults
+    strict = accounts.screen(tables, params.as_of, dataclasses.replace(ka, churn_months=2, churn_order_drop=0.9,
+                                                                      churn_interaction_drop=0.9)).rule
+    assert strict.equals(value.churn_rule(tables["orders"], tables["interactions"], params.as_of, 2, 0.9, 0.9))
+    flagged = strict[strict["at_risk"]]
+    assert 0 < len(flagged) < default["at_risk"].sum()
+    assert (flagged["orders_change"] <= -0.9).all() and (flagged["interactions_change"] <= -0.9).all()

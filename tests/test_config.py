@@ -129,3 +129,60 @@ def test_strategy_actions_in_one_text_or_one_per_language(params_dir, tmp_path):
     with pytest.raises(ParamsError, match=r"strategy.yaml, key 'key_accounts.strategy.high' is \{'fr': 'service'\} "
                                           r"\(dict\); allowed: str or a mapping with keys en, zh"):
         config.load_params("10_key_accounts", [mine], params_dir=params_dir)
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("key_accounts:\n  tier_shares: [0.8, 0.5]\n",
+     r"key 'key_accounts.tier_shares' is \[0.8, 0.5\]; allowed: two shares \[high, medium\], each above 0, together below 1"),
+    ("key_accounts:\n  tier_shares: [0.2]\n", r"key 'key_accounts.tier_shares' is \[0.2\]; allowed: two shares"),
+    ("key_accounts:\n  p_alive_watch: 2\n", r"key 'key_accounts.p_alive_watch' is 2.0; allowed: a number above 0 and at most 1"),
+    ("key_accounts:\n  churn_order_drop: 0\n", r"key 'key_accounts.churn_order_drop' is 0.0; allowed: a number above 0 and at most 1"),
+    ("key_accounts:\n  rfm_bins: 1\n", r"key 'key_accounts.rfm_bins' is 1; allowed: a number at least 2 and at most 10"),
+    ("key_accounts:\n  rfmai_k: 1\n", r"key 'key_accounts.rfmai_k' is 1; allowed: a number at least 2\."),
+    ("key_accounts:\n  rfmai_k_range: [8, 3]\n", r"key 'key_accounts.rfmai_k_range' is \[8, 3\]; allowed: two whole numbers"),
+    ("key_accounts:\n  churn_horizon_days: -5\n", r"key 'key_accounts.churn_horizon_days' is -5; allowed: a number at least 1"),
+    ("key_accounts:\n  index_weights: {purchase_volum: 1}\n",
+     r"key 'key_accounts.index_weights' is \{'purchase_volum': 1.0\}; allowed: criterion: weight pairs .*criteria: purchase_volume, "),
+    ("key_accounts:\n  index_weights: {growth: 0}\n", r"key 'key_accounts.index_weights' is \{'growth': 0.0\}; allowed: .*not all 0"),
+    ("key_accounts:\n  strategy: {hihg: VIP}\n", r"key 'key_accounts.strategy' is \{'hihg': 'VIP'\}; allowed: groups high, high_at_risk"),
+    ("key_accounts:\n  tags: {frequency_medium: 12}\n",
+     r"key 'key_accounts.tags.frequency_medium' \(12\) must be below 'key_accounts.tags.frequency_high' \(10\)"),
+    ("source:\n  skip_rows: -1\n", r"key 'source.skip_rows' is -1; allowed: a number at least 0"),
+    ("source:\n  bad_value_tolerance: 5\n", r"key 'source.bad_value_tolerance' is 5.0; allowed: a number at least 0 and at most 1"),
+])
+def test_values_out_of_range_are_named_with_what_is_allowed(params_dir, tmp_path, yaml_text, message):
+    bad = tmp_path / "range.yaml"
+    bad.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"In .*range.yaml, " + message):
+        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("cleaning:\n  duplicates: {fuzzy: {name: 1.5}}\n",
+     r"key 'cleaning.duplicates.fuzzy' is \{'name': 1.5\}; allowed: values: number above 0 and at most 1 each"),
+    ("cleaning:\n  outliers: {unit_factors: [10000, 1]}\n",
+     r"key 'cleaning.outliers.unit_factors' is \[10000.0, 1.0\]; allowed: items: number above 1 each"),
+    ("cleaning:\n  units: {orders.amount: 0}\n", r"key 'cleaning.units' is \{'orders.amount': 0.0\}; allowed: values: number above 0 each"),
+    ("cleaning:\n  future_date_tolerance_days: -1\n", r"key 'cleaning.future_date_tolerance_days' is -1; allowed: a number at least 0"),
+])
+def test_cleaning_values_out_of_range(params_dir, tmp_path, yaml_text, message):
+    bad = tmp_path / "range.yaml"
+    bad.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"In .*range.yaml, " + message):
+        config.load_params("00_data_quality", [bad], params_dir=params_dir)
+
+
+def test_values_at_the_edges_are_allowed(params_dir, tmp_path):
+    edge = tmp_path / "edge.yaml"
+    edge.write_text("key_accounts:\n  tier_shares: [0.5, 0.49]\n  p_alive_watch: 1\n  rfm_bins: 10\n  rfmai_k_range: [2, 2]\n"
+                    "  index_weights: {growth: 0, purchase_volume: 2}\n  churn_order_drop: 1\n"
+                    "  tags: {frequency_medium: 9}\n", encoding="utf-8")
+    ka = config.load_params("10_key_accounts", [edge], params_dir=params_dir).key_accounts
+    assert (ka.tier_shares, ka.p_alive_watch, ka.rfmai_k_range, ka.churn_order_drop) == ([0.5, 0.49], 1.0, [2, 2], 1.0)
+    assert ka.tags.frequency_medium == 9 and ka.tags.frequency_high == 10
+
+
+def test_the_checked_names_match_the_analyses():
+    from custlab import accounts
+    assert tuple(accounts.CRITERIA_DIRECTION) == config.INDEX_CRITERIA
+    assert tuple(config.KeyAccountSettings().strategy) == config.STRATEGY_GROUPS

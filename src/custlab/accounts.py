@@ -426,7 +426,8 @@ def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en
     repeat = value.rfm(orders, as_of=as_of, convention="lifetimes")
     fit = value.fit_bgnbd(repeat)
     p_alive, expected = fit.p_alive(repeat), fit.expected_purchases(repeat, settings.churn_horizon_days)
-    rule = value.churn_rule(orders, tables.get("interactions"), as_of)
+    rule = value.churn_rule(orders, tables.get("interactions"), as_of, settings.churn_months, settings.churn_order_drop,
+                            settings.churn_interaction_drop)
     watchlist = value.churn_watchlist(tiers, p_alive, expected, rule, tables["customers"], settings.p_alive_watch)
     return Screening(summary, scores, tiers, repeat, fit, p_alive, expected, rule, watchlist)
 

@@ -13,7 +13,7 @@ import typing
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import yaml
 
@@ -35,6 +35,39 @@ def resolve_path(path: str | Path, base: Path = PROJECT_ROOT) -> Path:
     return p if p.is_absolute() else (base / p)
 
 
+# --------------------------------------------------------------------------- value checks
+def allowed(test: Callable[[Any], bool], text: str) -> dict[str, Any]:
+    """Field metadata: beyond its type, a value must pass ``test``; ``text`` says what is allowed
+    (it ends the error message, after "allowed: ")."""
+    return {"allowed": (test, text)}
+
+
+def number(low: float | None = None, high: float | None = None, *, above: bool = False) -> dict[str, Any]:
+    """A number of at least ``low`` (above it, with ``above``) and at most ``high``."""
+    def test(v: Any) -> bool:
+        return (low is None or (v > low if above else v >= low)) and (high is None or v <= high)
+
+    parts = ([f"above {low:g}" if above else f"at least {low:g}"] if low is not None else []) + \
+        ([f"at most {high:g}"] if high is not None else [])
+    return allowed(test, "a number " + " and ".join(parts))
+
+
+def each(check: dict[str, Any], *, values: bool = False) -> dict[str, Any]:
+    """``check`` applied to every item of a list (or, with ``values``, every value of a mapping)."""
+    test, text = check["allowed"]
+    return allowed(lambda v: all(test(x) for x in (v.values() if values else v)),
+                   ("values" if values else "items") + ": " + text.removeprefix("a ") + " each")
+
+
+SHARE = number(0, 1, above=True)  # a share of customers, a drop in orders: (0, 1]
+
+#: the key-account index's criteria (custlab.accounts.CRITERIA_DIRECTION computes them)
+INDEX_CRITERIA = ("purchase_volume", "purchase_frequency", "revenue_volatility", "growth", "employees",
+                  "annual_revenue", "interactions", "relationship_days")
+#: the groups of the key-account strategy table
+STRATEGY_GROUPS = ("high", "high_at_risk", "medium", "medium_at_risk", "low")
+
+
 # --------------------------------------------------------------------------- dataclasses
 @dataclass(frozen=True)
 class SourceParams:
@@ -45,10 +78,10 @@ class SourceParams:
     url: str | None = None  # SQLAlchemy URL for kind "sql"
     encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030, utf-16
     delimiter: Literal["auto", ",", "\t", ";", "|"] = "auto"  # CSV field separator; auto = read off the header line
-    skip_rows: int = 0  # CSV/Excel: rows above the header row (an export's title and date lines)
+    skip_rows: int = field(default=0, metadata=number(0))  # CSV/Excel: rows above the header row (an export's title and date lines)
     timezone: str = "Asia/Shanghai"  # times that carry a zone (timestamptz, ...Z, +08:00) become this zone's local time
     tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}
-    bad_value_tolerance: float = 0.0  # share of unparseable dates/numbers accepted as missing
+    bad_value_tolerance: float = field(default=0.0, metadata=number(0, 1))  # share of unparseable dates/numbers accepted as missing
 
 
 @dataclass(frozen=True)
@@ -77,23 +110,23 @@ class DuplicateSettings:
     """How duplicate customer records are found (see :func:`custlab.cleaning.find_duplicates`)."""
 
     exact: list[str] = field(default_factory=lambda: ["credit_code", "phone", "email"])
-    fuzzy: dict[str, float] = field(default_factory=lambda: {"name": 0.9, "contact": 0.8})
+    fuzzy: dict[str, float] = field(default_factory=lambda: {"name": 0.9, "contact": 0.8}, metadata=each(SHARE, values=True))
     block: list[str] = field(default_factory=lambda: ["name:4", "city+contact"])
     distinct: list[str] = field(default_factory=lambda: ["credit_code"])
-    max_key_group: int = 20
+    max_key_group: int = field(default=20, metadata=number(2))
 
 
 @dataclass(frozen=True)
 class OutlierSettings:
     """Statistical outliers and unit mistakes (modified z-score of log values within a group)."""
 
-    robust_z: float = 5.0  # |modified z| of log10 values above this is an outlier
-    plausible_z: float = 3.5  # a unit correction must land within this (Iglewicz-Hoaglin cut-off)
-    unit_factors: list[float] = field(default_factory=lambda: [10000.0])  # 元 vs 万元
+    robust_z: float = field(default=5.0, metadata=number(0, above=True))  # |modified z| of log10 values above this is an outlier
+    plausible_z: float = field(default=3.5, metadata=number(0, above=True))  # a unit correction must land within this (Iglewicz-Hoaglin cut-off)
+    unit_factors: list[float] = field(default_factory=lambda: [10000.0], metadata=each(number(1, above=True)))  # 元 vs 万元
     order_amount_group: str | None = "product"  # compare order amounts within this column
     order_amount_per: str | None = None  # ... per unit of this column (e.g. quantity), or whole amounts
     revenue_group: str | None = "industry"  # compare revenue per employee within this column
-    min_group: int = 20  # groups smaller than this are not tested
+    min_group: int = field(default=20, metadata=number(3))  # groups smaller than this are not tested
 
 
 def _size_defaults() -> dict[str, dict[str, float]]:
@@ -106,7 +139,7 @@ def _size_defaults() -> dict[str, dict[str, float]]:
 class CleaningSettings:
     """Cleaning rules and thresholds (params/00_data_quality.yaml, key ``cleaning``)."""
 
-    future_date_tolerance_days: int = 0
+    future_date_tolerance_days: int = field(default=0, metadata=number(0))
     duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
     missing: dict[str, Literal["flag", "unknown", "median", "drop"]] = field(default_factory=dict)
     key_fields: list[str] = field(default_factory=lambda: ["credit_code", "phone", "industry", "province"])
@@ -114,7 +147,8 @@ class CleaningSettings:
     followup_label: str = "待补充"
     outliers: OutlierSettings = field(default_factory=OutlierSettings)
     size_classes: dict[str, dict[str, float]] = field(default_factory=_size_defaults)
-    units: dict[str, float] = field(default_factory=lambda: {"orders.amount": 1.0, "customers.annual_revenue": 1.0})
+    units: dict[str, float] = field(default_factory=lambda: {"orders.amount": 1.0, "customers.annual_revenue": 1.0},
+                                    metadata=each(number(0, above=True), values=True))
 
 
 @dataclass(frozen=True)
@@ -128,12 +162,16 @@ class DataQualityParams(BaseParams):
 class TagSettings:
     """Tag thresholds: orders in the last 12 months; visits and events per month."""
 
-    frequency_high: int = 10
-    frequency_medium: int = 5
-    visits_high: float = 5.0
-    events_high: float = 2.0
-    visits_medium: float = 2.0
-    events_medium: float = 1.0
+    frequency_high: int = field(default=10, metadata=number(1))
+    frequency_medium: int = field(default=5, metadata=number(1))
+    visits_high: float = field(default=5.0, metadata=number(0))
+    events_high: float = field(default=2.0, metadata=number(0))
+    visits_medium: float = field(default=2.0, metadata=number(0))
+    events_medium: float = field(default=1.0, metadata=number(0))
+
+    #: (lower key, higher key): a medium threshold must lie below its high one
+    ORDER: typing.ClassVar = (("frequency_medium", "frequency_high"), ("visits_medium", "visits_high"),
+                              ("events_medium", "events_high"))
 
 
 @dataclass(frozen=True)
@@ -159,15 +197,24 @@ def _strategy_defaults() -> dict[str, Texts]:
 class KeyAccountSettings:
     """RFM, tier, index, tag, strategy and churn settings (params/10_key_accounts.yaml, key ``key_accounts``)."""
 
-    rfm_bins: int = 5
-    tier_shares: list[float] = field(default_factory=lambda: [0.2, 0.3])
-    churn_horizon_days: int = 90
-    p_alive_watch: float = 0.5
-    rfmai_k: int | None = None  # RFMAI classes; None = best silhouette in rfmai_k_range
-    rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8])
-    index_weights: dict[str, float] = field(default_factory=dict)  # criterion -> weight; empty = entropy weights
+    rfm_bins: int = field(default=5, metadata=number(2, 10))
+    tier_shares: list[float] = field(default_factory=lambda: [0.2, 0.3], metadata=allowed(
+        lambda v: len(v) == 2 and min(v) > 0 and sum(v) < 1,
+        "two shares [high, medium], each above 0, together below 1 (the rest is low)"))
+    churn_horizon_days: int = field(default=90, metadata=number(1))
+    p_alive_watch: float = field(default=0.5, metadata=SHARE)
+    churn_months: int = field(default=3, metadata=number(1))  # the rule: the last months against as many before
+    churn_order_drop: float = field(default=0.3, metadata=SHARE)  # the rule: orders down by at least this share ...
+    churn_interaction_drop: float = field(default=0.5, metadata=SHARE)  # ... and interactions by at least this one
+    rfmai_k: int | None = field(default=None, metadata=number(2))  # RFMAI classes; None = best silhouette in rfmai_k_range
+    rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=allowed(
+        lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest"))
+    index_weights: dict[str, float] = field(default_factory=dict, metadata=allowed(  # empty = entropy weights
+        lambda v: set(v) <= set(INDEX_CRITERIA) and all(w >= 0 for w in v.values()) and (not v or sum(v.values()) > 0),
+        "criterion: weight pairs with weights of at least 0, not all 0; criteria: " + ", ".join(INDEX_CRITERIA)))
     tags: TagSettings = field(default_factory=TagSettings)
-    strategy: dict[str, str | Texts] = field(default_factory=_strategy_defaults)  # one text, or {en: ..., zh: ...}
+    strategy: dict[str, str | Texts] = field(default_factory=_strategy_defaults, metadata=allowed(  # one text, or {en: ..., zh: ...}
+        lambda v: set(v) <= set(STRATEGY_GROUPS), "groups " + ", ".join(STRATEGY_GROUPS)))
 
     def actions(self, language: str) -> dict[str, str]:
         """The strategy's action per group in ``language``."""
@@ -320,6 +367,15 @@ def check_source(params: BaseParams, origin: dict[str, str] | None = None) -> No
     raise ParamsError(f"In {where}, source.path {path} does not exist: fix the path (relative paths start at {PROJECT_ROOT}).")
 
 
+def _origin_of(key: str, origin: dict[str, str]) -> str:
+    """The file that set ``key`` (dotted), or the one that set the nearest section above it."""
+    parts = key.split("[")[0].split(".")  # a list item's file is its list's
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in origin:
+            return origin[".".join(parts[:n])]
+    return "params"
+
+
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is Literal:
@@ -335,7 +391,7 @@ def _type_name(tp: Any) -> str:
 
 def _coerce(tp: Any, value: Any, key: str, origin: dict[str, str]) -> Any:
     """Check ``value`` against the annotation ``tp``; return it (dataclasses built)."""
-    where = origin.get(key) or origin.get(key.split(".")[0], "params")
+    where = _origin_of(key, origin)
     problem = ParamsError(f"In {where}, key '{key}' is {value!r} ({type(value).__name__}); allowed: {_type_name(tp)}.")
     org = typing.get_origin(tp)
     if tp is Any:
@@ -395,12 +451,32 @@ def build(cls: type, values: dict[str, Any], origin: dict[str, str] | None = Non
     unknown = [k for k in values if k not in allowed]
     if unknown:
         key = prefix + unknown[0]
-        where = origin.get(key) or origin.get(prefix.rstrip("."), "params")
+        where = _origin_of(key, origin)
         raise ParamsError(
             f"In {where}, key '{key}' is unknown; allowed keys{' under ' + prefix.rstrip('.') if prefix else ''}: "
             f"{', '.join(allowed)}. Check the spelling, or move notebook-specific keys under a section named after the notebook.")
     kwargs = {name: _coerce(hints[name], values[name], prefix + name, origin) for name in allowed if name in values}
-    return cls(**kwargs)
+    obj = cls(**kwargs)
+    _check_values(obj, kwargs, origin, prefix)
+    return obj
+
+
+def _check_values(obj: Any, given: dict[str, Any], origin: dict[str, str], prefix: str) -> None:
+    """The value checks of ``obj``'s fields (metadata ``allowed``) and its ``ORDER`` pairs, on the values given."""
+    def where(key: str) -> str:
+        return _origin_of(prefix + key, origin)
+
+    for f in dataclasses.fields(obj):
+        value = given.get(f.name)
+        if "allowed" in f.metadata and value is not None:
+            test, text = f.metadata["allowed"]
+            if not test(value):
+                raise ParamsError(f"In {where(f.name)}, key '{prefix + f.name}' is {value!r}; allowed: {text}.")
+    for low, high in getattr(obj, "ORDER", ()):
+        if (low in given or high in given) and not getattr(obj, low) < getattr(obj, high):
+            key = low if low in given else high
+            raise ParamsError(f"In {where(key)}, key '{prefix + low}' ({getattr(obj, low)!r}) must be below "
+                              f"'{prefix + high}' ({getattr(obj, high)!r}): medium thresholds lie below high ones.")
 
 
 def to_dict(params: BaseParams) -> dict[str, Any]:

@@ -99,8 +99,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "zh": "截至 {as_of} 共 {customers:,} 个客户有购买；最大的 RFM 客群是{segment}（{share:.0%}）。"},
     "ka_pareto": {"en": "The top {top:.0%} of customers ({n:,} key accounts) bring {share:.1%} of revenue.",
                   "zh": "前 {top:.0%} 的客户（{n:,} 个大客户）贡献了 {share:.1%} 的收入。"},
-    "ka_churn": {"en": "{n:,} high-value customers are at risk (falling orders and interactions, or P(alive) below {cut:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
-                 "zh": "{n:,} 个高价值客户存在流失风险（订单与互动下滑，或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
+    "ka_churn": {"en": "{n:,} high-value customers are at risk (in the last {months} months against the {months} before, orders down at least {orders:.0%} and interactions at least {interactions:.0%}; or P(alive) below {cut:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
+                 "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%} 且互动下降至少 {interactions:.0%}；或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
     "ka_bgnbd": {"en": "BG/NBD model: customers are expected to place {expected:,.0f} repeat orders in the next {days} days.",
                  "zh": "BG/NBD 模型：预计未来 {days} 天客户将复购 {expected:,.0f} 次。"},
 }
