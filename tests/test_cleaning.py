@@ -158,6 +158,14 @@ def test_minimal_tables_clean_and_balance(dq_params):
     assert out.quarantine.loc[out.quarantine.reason == "missing_customer_id", "row"].tolist() == [4]
     survivor = out.merge_log["survivor_id"].iloc[0]
     assert set(out.tables["orders"]["customer_id"]) == {survivor, "C"}  # A's and B's orders under one id
+    # amounts given in 万元: converted in the clean tables, the caller's tables untouched (clean works on
+    # copy-on-write views of them, not on deep copies)
+    before = {"customers": customers.copy(), "orders": orders.copy()}
+    wan = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, units={"orders.amount": 10000.0}))
+    out = cleaning.clean({"customers": customers, "orders": orders}, wan)
+    assert out.tables["orders"].set_index("order_id")["amount"].to_dict() == {"o1": 1_000_000.0, "o4": 200_000.0}
+    for name, df in before.items():
+        pd.testing.assert_frame_equal({"customers": customers, "orders": orders}[name], df)
 
 
 def test_to_survivors_matches_series_replace_and_keeps_the_dtype():

@@ -490,7 +490,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         customer or quarantined with a reason; ``reconciliation`` shows that the counts balance.
     """
     settings, limit, ledger = params.cleaning, _date_limit(params), _Ledger()
-    work = {name: df.copy() for name, df in tables.items()}
+    work = {name: df.copy(deep=False) for name, df in tables.items()}  # copy-on-write: columns copied only when changed
     _apply_units(work, settings.units)
     for df in work.values():
         df["_row"] = np.arange(1, len(df) + 1)
