@@ -159,10 +159,10 @@ def test_values_out_of_range_are_named_with_what_is_allowed(params_dir, tmp_path
 
 @pytest.mark.parametrize("yaml_text, message", [
     ("cleaning:\n  duplicates: {fuzzy: {name: 1.5}}\n",
-     r"key 'cleaning.duplicates.fuzzy' is \{'name': 1.5\}; allowed: values: number above 0 and at most 1 each"),
+     r"key 'cleaning.duplicates.fuzzy' is \{'name': 1.5\}; allowed: each value a number above 0 and at most 1"),
     ("cleaning:\n  outliers: {unit_factors: [10000, 1]}\n",
-     r"key 'cleaning.outliers.unit_factors' is \[10000.0, 1.0\]; allowed: items: number above 1 each"),
-    ("cleaning:\n  units: {orders.amount: 0}\n", r"key 'cleaning.units' is \{'orders.amount': 0.0\}; allowed: values: number above 0 each"),
+     r"key 'cleaning.outliers.unit_factors' is \[10000.0, 1.0\]; allowed: each item a number above 1"),
+    ("cleaning:\n  units: {orders.amount: 0}\n", r"key 'cleaning.units' is \{'orders.amount': 0.0\}; allowed: each value a number above 0"),
     ("cleaning:\n  future_date_tolerance_days: -1\n", r"key 'cleaning.future_date_tolerance_days' is -1; allowed: a number at least 0"),
 ])
 def test_cleaning_values_out_of_range(params_dir, tmp_path, yaml_text, message):

@@ -2,8 +2,9 @@
 
 Paths come from the package location, never the current directory. Parameters are layered
 (``params/base.yaml``, then ``params/<notebook>.yaml``, then files given by the user, later wins)
-and validated against one dataclass per notebook before anything runs: an unknown key or a
-wrong type is a :class:`~custlab.errors.ParamsError` naming the file, the key and what is allowed.
+and validated against one dataclass per notebook before anything runs: an unknown key, a wrong
+type or a value out of range (field metadata from :func:`number` and :func:`allowed`) is a
+:class:`~custlab.errors.ParamsError` naming the file, the key and what is allowed.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def each(check: dict[str, Any], *, values: bool = False) -> dict[str, Any]:
     """``check`` applied to every item of a list (or, with ``values``, every value of a mapping)."""
     test, text = check["allowed"]
     return allowed(lambda v: all(test(x) for x in (v.values() if values else v)),
-                   ("values" if values else "items") + ": " + text.removeprefix("a ") + " each")
+                   f"each {'value' if values else 'item'} {text}")
 
 
 SHARE = number(0, 1, above=True)  # a share of customers, a drop in orders: (0, 1]
