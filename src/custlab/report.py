@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import math
+import numbers
 import os
 import tempfile
 from pathlib import Path
@@ -90,20 +91,76 @@ def read_metrics(nb: nbformat.NotebookNode) -> dict[str, Any]:
 
 
 def show(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] = (),
-         labels: dict[str, str] | None = None) -> None:
+         labels: dict[str, str] | None = None, percent: bool | tuple[str, ...] = ()) -> None:
     """Display ``df`` for analysts, with a masked copy that leadership reports show instead.
 
     Headers, and the values of known columns (tiers, size classes, reasons, yes/no), are shown in
     the report language. ``labels`` names the header label of a column whose name means something
-    else here, e.g. ``{"value": "offending_value"}`` where "value" is not revenue.
+    else here, e.g. ``{"value": "offending_value"}`` where "value" is not revenue. Numbers are
+    written as :func:`format_value` writes them: shares and changes (columns named ``*_share``,
+    ``*_change``, ``p_alive``, or named in ``percent``; ``percent=True`` for every column) as
+    percentages, large numbers with thousands separators, missing values as a dash.
     """
     from IPython.display import display
 
+    display(table_bundle(df, max_rows, extra_personal, labels, percent), raw=True)
+
+
+def table_bundle(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str, ...] = (),
+                 labels: dict[str, str] | None = None, percent: bool | tuple[str, ...] = ()) -> dict[str, str]:
+    """What :func:`show` displays: the table as HTML and text, and its masked HTML for leadership."""
     head = df.head(max_rows)
-    masked = _labelled(privacy.mask(head, extra_personal), labels)  # mask by the data's own column names first
-    head = _labelled(head, labels)
-    display({"text/html": head.to_html(float_format=_number), "text/plain": head.to_string(),
-             LEADERSHIP_MIME: masked.to_html(float_format=_number)}, raw=True)
+    meaning = [(labels or {}).get(c, c) for c in head.columns]
+    masked = _formatted(_labelled(privacy.mask(head, extra_personal), labels), meaning, percent)  # mask by the data's own column names first
+    head = _formatted(_labelled(head, labels), meaning, percent)
+    return {"text/html": head.to_html(float_format=_number, na_rep=MISSING), "text/plain": head.to_string(na_rep=MISSING),
+            LEADERSHIP_MIME: masked.to_html(float_format=_number, na_rep=MISSING)}
+
+
+MISSING = "—"  # how a missing value reads in report tables
+SHARE_COLUMNS = ("p_alive",)  # shares whose names do not end in _share or _change
+
+
+def is_share(name: Any) -> bool:
+    """Whether the column or metric ``name`` holds shares (0.764 reads as 76.4%)."""
+    return isinstance(name, str) and (name.endswith(("_share", "_change")) or name in SHARE_COLUMNS)
+
+
+def format_value(name: Any, value: Any, percent: bool = False) -> str:
+    """One number as report tables and the run index write it: a share (``percent``, or by
+    :func:`is_share`) as 76.4%, whole and large numbers as 1,635,172, others to 4 significant
+    digits; missing as a dash.
+
+    >>> format_value("revenue_share", 0.76412), format_value("orders", 191603), format_value("mean", 0.094183)
+    ('76.4%', '191,603', '0.09418')
+    """
+    if _missing(value):
+        return MISSING
+    if percent or is_share(name):
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if isinstance(value, numbers.Integral) or abs(value) >= 1000 else f"{value:,.4g}"
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(value != value)  # NaN is the one value not equal to itself
+    except TypeError:  # pandas' NA has no truth value
+        return True
+
+
+def _formatted(df: pd.DataFrame, meaning: list[str], percent: bool | tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with its numeric columns written out by :func:`format_value` (``meaning``: each
+    column's name before translation)."""
+    import pandas as pd
+
+    out = df.copy()
+    for i, name in enumerate(meaning):
+        col = out.iloc[:, i]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            continue
+        as_percent = percent is True or (isinstance(percent, tuple) and name in percent)
+        out.isetitem(i, col.map(lambda v, n=name: format_value(n, v, as_percent)).astype(object))
+    return out
 
 
 _language = "en"  # the report language of this notebook run (set_language)
@@ -229,7 +286,42 @@ def _for_audience(nb: nbformat.NotebookNode, leadership: bool, language: str = "
             kept.append(out)
         if "outputs" in cell:
             cell.outputs = kept
+    if leadership:
+        nb.cells = _without_empty_sections(nb.cells)
     return nb
+
+
+def _heading_level(cell) -> int:
+    """The level (1-6) of the heading a markdown cell starts with, else 0."""
+    if cell.cell_type != "markdown":
+        return 0
+    first = cell.source.lstrip().split("\n", 1)[0]
+    level = len(first) - len(first.lstrip("#"))
+    return level if 0 < level <= 6 and first[level:level + 1] == " " else 0
+
+
+def _heading_only(cell) -> bool:
+    return bool(_heading_level(cell)) and "\n" not in cell.source.strip()
+
+
+def _without_empty_sections(cells: list) -> list:
+    """``cells`` without the headings that have nothing to show under them before the next
+    heading of the same or a higher level (in a leadership report, where code is hidden: a
+    section whose cells are all analyst-only otherwise showed as a bare heading)."""
+    kept = []
+    for i, cell in enumerate(cells):
+        if _heading_only(cell):
+            level, content = _heading_level(cell), False
+            for later in cells[i + 1:]:
+                if 0 < _heading_level(later) <= level:
+                    break
+                if later.get("outputs") or (later.cell_type == "markdown" and not _heading_only(later)):
+                    content = True
+                    break
+            if not content:
+                continue
+        kept.append(cell)
+    return kept
 
 
 def _scrub_output(out: nbformat.NotebookNode) -> None:

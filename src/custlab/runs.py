@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config, i18n
+from .report import format_value, is_share
 
 _STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
@@ -23,15 +24,9 @@ def _page(title: str, body: str, language: str) -> str:
             f"{_STYLE}</head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
 
 
-def _number(name: str, value: float) -> str:
-    if name.endswith("_share"):
-        return f"{value:.1%}"
-    return f"{value:,.0f}" if isinstance(value, int) or abs(value) >= 1000 else f"{value:,.4g}"
-
-
 def _change(name: str, now: float, before: float) -> str:
     delta = now - before
-    if name.endswith("_share"):
+    if is_share(name):
         return f"{delta * 100:+.1f} pp"  # percentage points
     return f"{delta:+,.0f}" if isinstance(delta, int) or abs(delta) >= 1000 else f"{delta:+,.4g}"
 
@@ -49,10 +44,10 @@ def _metrics_html(metrics: dict[str, Any], previous: tuple[str, dict[str, Any]] 
     for name, value in metrics.items():
         if not _is_number(value):
             continue
-        cells = [html.escape(str(i18n.label(name, language, i18n.METRICS))), _number(name, value)]
+        cells = [html.escape(str(i18n.label(name, language, i18n.METRICS))), format_value(name, value)]
         if before_id:  # a number the previous run did not record gets empty cells
             old = before.get(name)
-            cells += [_number(name, old), _change(name, value, old)] if _is_number(old) else ["", ""]
+            cells += [format_value(name, old), _change(name, value, old)] if _is_number(old) else ["", ""]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = (f"<tr><th>{t('key_numbers')}</th><th>{t('metric_now')}</th>"
             + (f"<th>{t('metric_before', run=before_id)}</th><th>{t('metric_change')}</th>" if before_id else "") + "</tr>")

@@ -1,0 +1,58 @@
+import re
+
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from custlab import report
+
+
+def _cells(html: str) -> list[list[str]]:
+    rows = re.findall(r"<tr.*?</tr>", html, flags=re.S)
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, flags=re.S) for row in rows]
+
+
+def test_tables_write_shares_as_percentages_large_numbers_with_separators_and_missing_as_a_dash():
+    report.set_language("en")
+    df = pd.DataFrame({"customers": [995, 2489], "revenue": [1_635_171_941.4, 79_775_186.0],
+                       "revenue_share": [0.76412, 0.03728], "orders_change": [-0.6, None],
+                       "p_alive": [0.9999, 0.3356], "mean": [0.094183, 13.45],
+                       "phone": ["13800138000", pd.NA]}, index=pd.Index(["high", "low"], name="tier"))
+    bundle = report.table_bundle(df)
+    rows = {r[0]: r[1:] for r in _cells(bundle["text/html"])[2:]}
+    assert rows["High"] == ["995", "1,635,171,941", "76.4%", "-60.0%", "100.0%", "0.09418", "13800138000"]
+    assert rows["Low"] == ["2,489", "79,775,186", "3.7%", "—", "33.6%", "13.45", "—"]
+    leadership = {r[0]: r[1:] for r in _cells(bundle[report.LEADERSHIP_MIME])[2:]}
+    assert leadership["High"][:6] == rows["High"][:6] and leadership["High"][6] == "138****8000"  # masked
+    # a cross table of shares under category names: percent=True
+    shares = pd.DataFrame({"服务": [0.25, 0.5], "设备": [0.75, 0.5]}, index=pd.Index(["制造业", "批发和零售业"], name="industry"))
+    assert _cells(report.table_bundle(shares, percent=True)["text/html"])[2][1:] == ["25.0%", "75.0%"]
+    assert _cells(report.table_bundle(shares, percent=("设备",))["text/html"])[2][1:] == ["0.25", "75.0%"]
+    assert "76.4%" in bundle["text/plain"] and "<NA>" not in bundle["text/plain"]
+
+
+def test_format_value_as_the_run_index_and_tables_use_it():
+    assert report.format_value("key_account_revenue_share", 0.7641) == "76.4%"
+    assert report.format_value("watchlist", 127) == "127" and report.format_value("revenue_at_risk", 201537020.4) == "201,537,020"
+    assert report.format_value("x", float("nan")) == "—" and report.format_value("x", pd.NA) == "—"
+    assert report.format_value("x", None) == "—" and report.format_value("k", 3, percent=True) == "300.0%"
+
+
+def test_leadership_reports_leave_out_headings_with_nothing_under_them():
+    table = new_output("display_data", data={"text/html": "<p>the numbers</p>", "text/plain": "the numbers"})
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 00 · Data quality\n\nWhat this report is."),
+        new_markdown_cell("## Findings"), new_code_cell("show()", outputs=[table]),
+        new_markdown_cell("## Rule-by-rule detail"),
+        new_code_cell("show(detail)", metadata={"tags": ["analyst-only"]}, outputs=[table]),
+        new_markdown_cell("## Cross analysis"), new_markdown_cell("### By region"), new_code_cell("show()", outputs=[table]),
+        new_markdown_cell("## Notes"), new_code_cell("x = 1"),  # code without output: nothing for leadership
+        new_markdown_cell("## Method\n\nHow it was done."),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    leadership = report.export_html(nbformat.from_dict(nb), leadership=True, title="t")
+    analysts = report.export_html(nbformat.from_dict(nb), leadership=False, title="t")
+    for kept in ("00 · Data quality", "Findings", "Cross analysis", "By region", "Method"):
+        assert kept in leadership and kept in analysts
+    assert "Rule-by-rule detail" not in leadership and "Notes" not in leadership
+    assert "Rule-by-rule detail" in analysts and "Notes" in analysts  # analysts see the code there
