@@ -100,6 +100,16 @@ def test_tags_follow_the_thresholds():
     assert tags["frequency"].to_dict() == {"a": "high", "b": "medium", "c": "low", "d": "dormant"}
     assert tags["interaction"].to_dict() == {"a": "high", "b": "medium", "c": "low", "d": "low"}
     assert tags["size"].tolist() == ["large", "small", "micro", "medium"]
+    summary = accounts.tag_summary(tags.assign(size=["large", "small", "未知", "medium"]))
+    assert list(summary.index) == [("size", "large"), ("size", "medium"), ("size", "small"), ("size", "未知"),
+                                   ("frequency", "high"), ("frequency", "medium"), ("frequency", "low"), ("frequency", "dormant"),
+                                   ("interaction", "high"), ("interaction", "medium"), ("interaction", "low")]
+    assert summary["customers"].tolist() == [1] * 8 + [1, 1, 2]
+    report.set_language("zh")  # sizes read as sizes (中型), other levels as levels (中)
+    html = report.table_bundle(summary)["text/html"]
+    report.set_language("en")
+    assert html.index("大型") < html.index("中型") < html.index("小型") < html.index("未知") < html.index("休眠")
+    assert ">中<" in html and ">Medium<" not in html
 
 
 def test_cross_table_matches_scipy_and_ca_inertia_is_chi2_over_n():

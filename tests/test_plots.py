@@ -50,4 +50,6 @@ def test_chart_helpers_label_in_the_report_language():
     ax = fig.axes[0]
     assert ax.get_title() == "各字段缺失率（%）"
     assert [t.get_text() for t in ax.texts] == ["25", "0"]  # annotated in percent
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["电话", "邮箱"]  # fields and tables in the report language
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["客户"]
     matplotlib.pyplot.close(fig)

@@ -447,12 +447,19 @@ def headlines(s: Screening, dropped: pd.DataFrame | None, language: str = "en") 
     return out
 
 
+TAG_LEVELS = {"size": ("large", "medium", "small", "micro"), "frequency": ("high", "medium", "low", "dormant"),
+              "interaction": ("high", "medium", "low")}  # each tag's levels, top first
+
+
 def tag_summary(tags: pd.DataFrame) -> pd.DataFrame:
-    """Customers per tag and level (index: tag, level)."""
-    cols = [c for c in ("size", "frequency", "interaction") if c in tags]
+    """Customers per tag and level (index: tag, level), tags and levels in the order of
+    :data:`TAG_LEVELS` (other levels, such as unknown sizes, last)."""
+    cols = [c for c in TAG_LEVELS if c in tags]
     long = tags[cols].melt(var_name="tag", value_name="level")
     out = long.groupby(["tag", "level"]).size().rename("customers").to_frame()
-    return out
+    rank = [(cols.index(tag), TAG_LEVELS[tag].index(level) if level in TAG_LEVELS[tag] else len(TAG_LEVELS[tag]), str(level))
+            for tag, level in out.index]
+    return out.iloc[sorted(range(len(out)), key=rank.__getitem__)]
 
 
 def class_strategy(classes: RFMAIResult, tiers: pd.DataFrame, actions: dict[str, str]) -> pd.DataFrame:

@@ -242,6 +242,8 @@ COLUMN_VALUES: dict[str, dict[str, dict[str, str]]] = {
     "rule": _pairs(fuzzy=("similar name and details", "名称等信息相似")),  # and exact:<field>, see value_label
 }
 _YES_NO = {True: {"en": "Yes", "zh": "是"}, False: {"en": "No", "zh": "否"}}
+#: in a (tag, level) table, the column whose values a tag's levels are: sizes read 大型/中型, other levels 高/中/低
+TAG_LEVEL_COLUMN = {"size": "size_class"}
 
 
 def value_label(column, value, language: str = "en"):

@@ -64,13 +64,16 @@ def pareto_curve(tiers, language: str = "en"):
 def missing_heatmap(shares, language: str = "en"):
     """Share of missing values per column (rows: tables, columns: fields), e.g. from
     :func:`custlab.sources.missing_by_table`."""
-    from .i18n import t
+    from .i18n import label, t, value_label
 
     fig, ax = new_figure(10, 0.6 * len(shares) + 2)
-    sns.heatmap(shares * 100, ax=ax, cmap="Reds", vmin=0, vmax=max(10, float(shares.max().max() * 100)),
+    percent = (shares * 100).rename(index=lambda n: value_label("table", n, language),  # tables and fields in the report language
+                                    columns=lambda c: label(c, language))
+    sns.heatmap(percent, ax=ax, cmap="Reds", vmin=0, vmax=max(10, float(shares.max().max() * 100)),
                 annot=True, fmt=".0f", cbar_kws={"label": "%"}, linewidths=0.5)
     ax.set_title(t("missing_title", language))
     ax.set_xlabel("")
+    ax.set_ylabel("")
     return fig
 
 

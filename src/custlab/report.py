@@ -188,6 +188,10 @@ def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
         return i18n.label(c, lang, i18n.VALUES)
 
     def row_labels(index: pd.Index) -> pd.Index:
+        if isinstance(index, pd.MultiIndex) and list(index.names) == ["tag", "level"]:  # a level reads by its tag
+            return pd.MultiIndex.from_tuples(
+                [(i18n.value_label("tag", tag, lang), i18n.value_label(i18n.TAG_LEVEL_COLUMN.get(tag, "level"), level, lang))
+                 for tag, level in index], names=index.names)
         if isinstance(index, pd.MultiIndex):
             return pd.MultiIndex.from_arrays([row_labels(index.get_level_values(i)) for i in range(index.nlevels)],
                                              names=index.names)

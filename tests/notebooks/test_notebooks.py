@@ -132,8 +132,17 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
     for table in ("customers", "orders"):
         con.sql(f"select * from {table}").df().to_csv(export / f"{table}.csv", index=False, encoding="gbk")
     params = tmp_path / "export.yaml"
-    params.write_text(f"source:\n  kind: csv\n  path: {export}\n", encoding="utf-8")
+    params.write_text(f"language: zh\nsource:\n  kind: csv\n  path: {export}\n", encoding="utf-8")
     result = runner.run([params], out=tmp_path / "reports", jobs=2, timeout=300)
     assert result.ok, result.summary()
     dq = next(o.metrics for o in result.outcomes if o.notebook == "00_data_quality")
     assert set(dq["reconciliation"]) == {"customers", "orders"}
+    # a Chinese leadership report is Chinese: the only Latin words left are method names and the
+    # parameter file a sentence points to (table headers, values, sentences and chart labels translated)
+    allowed = {"RFM", "RFMAI", "NBD", "means", "params", "key_accounts", "yaml", "Cram", "CNY"}
+    for name in (p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        page = (result.folder / f"{name}.leadership.html").read_text(encoding="utf-8")
+        body = re.sub(r"<(script|style)[^>]*>.*?</\1>|<img[^>]*>", "", page[page.index("<body"):], flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", body)
+        assert set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text)) <= allowed, name
+        assert re.search(r"\d\.\d%", text), name  # shares written as percentages
