@@ -56,3 +56,16 @@ def test_leadership_reports_leave_out_headings_with_nothing_under_them():
         assert kept in leadership and kept in analysts
     assert "Rule-by-rule detail" not in leadership and "Notes" not in leadership
     assert "Rule-by-rule detail" in analysts and "Notes" in analysts  # analysts see the code there
+
+
+def test_english_headers_start_with_a_capital_and_the_unknown_label_reads_unknown():
+    report.set_language("en")
+    df = pd.DataFrame({"annual_revenue": [1.0], "size_class": ["未知"]}, index=pd.Index(["制造业"], name="industry"))
+    header, index_row, first = _cells(report.table_bundle(df)["text/html"])
+    assert header[1:] == ["Annual revenue", "Size"]  # "annual revenue" mid-sentence
+    assert index_row[0] == "Industry" and first[-1] == "Unknown"
+    report.set_language("zh")
+    try:
+        assert _cells(report.table_bundle(df)["text/html"])[2][-1] == "未知"
+    finally:
+        report.set_language("en")

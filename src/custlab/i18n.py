@@ -143,7 +143,7 @@ LABELS: dict[str, dict[str, str]] = {
     "action": {"en": "Recommended action", "zh": "建议动作"}, "main_classes": {"en": "Main classes", "zh": "主要类别"},
     "main_tier": {"en": "Main tier", "zh": "主要层级"}, "mean_orders": {"en": "Orders (mean)", "zh": "平均订单数"},
     "mean_recency_days": {"en": "Days since last order (mean)", "zh": "距上次下单天数（均值）"},
-    "main_size_class": {"en": "Main size", "zh": "主要规模"}, "main_industry": {"en": "Main industry", "zh": "主要行业"},
+    "size_class": {"en": "Size", "zh": "规模"}, "main_size_class": {"en": "Main size", "zh": "主要规模"}, "main_industry": {"en": "Main industry", "zh": "主要行业"},
     "main_region": {"en": "Main region", "zh": "主要区域"}, "main_tag_interaction": {"en": "Main interaction level", "zh": "主要互动水平"},
     "name": {"en": "Company", "zh": "企业名称"}, "contact": {"en": "Contact", "zh": "联系人"}, "phone": {"en": "Phone", "zh": "电话"},
     "orders_change": {"en": "Change in orders", "zh": "订单变化"}, "p_alive": {"en": "P(alive)", "zh": "存活概率"},
@@ -221,9 +221,10 @@ REASONS: dict[str, dict[str, str]] = {
              rule=("orders and interactions down", "订单与互动下滑"), bgnbd=("low P(alive)", "存活概率低"),
              **{"rule+bgnbd": ("both", "两者皆是")}),
 }
-_SIZES = _pairs(large=("Large", "大型"), medium=("Medium", "中型"), small=("Small", "小型"), micro=("Micro", "微型"))
-_LEVELS = _pairs(high=("High", "高"), medium=("Medium", "中"), low=("Low", "低"), dormant=("Dormant", "休眠"),
-                 large=("Large", "大型"), small=("Small", "小型"), micro=("Micro", "微型"), unknown=("Unknown", "未知"))
+_UNKNOWN = {"unknown": {"en": "Unknown", "zh": "未知"}, "未知": {"en": "Unknown", "zh": "未知"}}  # 未知: cleaning's default unknown_label
+_SIZES = {**_pairs(large=("Large", "大型"), medium=("Medium", "中型"), small=("Small", "小型"), micro=("Micro", "微型")), **_UNKNOWN}
+_LEVELS = {**_pairs(high=("High", "高"), medium=("Medium", "中"), low=("Low", "低"), dormant=("Dormant", "休眠"),
+                    large=("Large", "大型"), small=("Small", "小型"), micro=("Micro", "微型")), **_UNKNOWN}
 #: the criteria of the key-account index (table rows and columns)
 CRITERIA: dict[str, dict[str, str]] = _pairs(
     purchase_volume=("Purchase volume", "采购金额"), purchase_frequency=("Purchase frequency", "采购频次"),

@@ -184,8 +184,8 @@ def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
         c = labels.get(c, c)
         for table in (i18n.LABELS, i18n.CRITERIA):
             if c in table:
-                return i18n.label(c, lang, table)
-        return i18n.label(c, lang, i18n.VALUES)
+                return _capitalized(i18n.label(c, lang, table))
+        return _capitalized(i18n.label(c, lang, i18n.VALUES))
 
     def row_labels(index: pd.Index) -> pd.Index:
         if isinstance(index, pd.MultiIndex) and list(index.names) == ["tag", "level"]:  # a level reads by its tag
@@ -206,9 +206,14 @@ def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
             out[col] = out[col].map(lambda v, c=meaning: i18n.value_label(c, v, lang)).astype("object")
     out.index = row_labels(out.index)
     out = out.rename(columns=header)
-    out.columns.name = i18n.label(df.columns.name, lang)
-    out.index.names = [i18n.label(labels.get(n, n), lang) for n in df.index.names]
+    out.columns.name = _capitalized(i18n.label(df.columns.name, lang))
+    out.index.names = [_capitalized(i18n.label(labels.get(n, n), lang)) for n in df.index.names]
     return out
+
+
+def _capitalized(text):
+    """A header starts with a capital ("Industry"; the labels are lower case for use mid-sentence)."""
+    return text[:1].upper() + text[1:] if isinstance(text, str) else text
 
 
 def _number(x: float) -> str:
