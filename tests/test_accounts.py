@@ -240,3 +240,21 @@ def test_the_churn_rule_follows_its_params(clean_small):
     flagged = strict[strict["at_risk"]]
     assert 0 < len(flagged) < default["at_risk"].sum()
     assert (flagged["orders_change"] <= -0.9).all() and (flagged["interactions_change"] <= -0.9).all()
+
+
+def test_cross_table_says_how_strong_a_significant_association_is():
+    def table(a, b, c, d, rows=("high", "low"), cols=("x", "y")):
+        pairs = [(rows[0], cols[0])] * a + [(rows[0], cols[1])] * b + [(rows[1], cols[0])] * c + [(rows[1], cols[1])] * d
+        frame = pd.DataFrame(pairs, columns=["tier", "region"])
+        return accounts.cross_table(frame["tier"], frame["region"])
+
+    strong = table(90, 10, 10, 90)
+    assert strong.cramers_v == pytest.approx(0.8) and strong.strength() == "large"
+    weak = table(60, 40, 40, 60)  # chi-square 8 on 200: p = 0.005, V = 0.2
+    assert weak.p_value < 0.05 and weak.cramers_v == pytest.approx(0.2) and weak.strength() == "small"
+    tiny = table(50_500, 49_500, 49_500, 50_500)  # V = 0.01, yet p < 1e-5 on 200,000 rows
+    assert tiny.p_value < 1e-5 and tiny.strength() == "negligible"
+    assert table(5_050, 4_950, 4_950, 5_050).strength() == "none"  # V = 0.01 on 20,000: p = 0.16
+    # value tiers keep their order in the table (pd.crosstab sorts them alphabetically)
+    tiers = pd.Series(["low", "medium", "high", "low", "medium", "high"], name="tier")
+    assert list(accounts.cross_table(tiers, pd.Series(list("xyxyyx"), name="region")).counts.index) == ["high", "medium", "low"]

@@ -53,3 +53,8 @@ def test_chart_helpers_label_in_the_report_language():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["电话", "邮箱"]  # fields and tables in the report language
     assert [t.get_text() for t in ax.get_yticklabels()] == ["客户"]
     matplotlib.pyplot.close(fig)
+    coords = pd.DataFrame({"dim1": [0.1, -0.1, 0.2], "dim2": [0.0, 0.1, -0.1], "kind": ["industry", "industry", "category"]},
+                          index=["制造业", "金融业", "服务"])
+    fig = plots.correspondence_map(coords, pd.Series([0.9, 0.1]), "zh")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["行业", "品类"]
+    matplotlib.pyplot.close(fig)

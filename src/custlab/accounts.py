@@ -266,6 +266,16 @@ class CrossTable:
     def row_shares(self) -> pd.DataFrame:
         return self.counts.div(self.counts.sum(axis=1), axis=0)
 
+    def strength(self, alpha: float = 0.05) -> str:
+        """``none`` when the test does not reject independence at ``alpha``; otherwise the size of
+        the association by Cohen's (1988) conventions for w = V * sqrt(min(rows, columns) - 1):
+        ``negligible`` below 0.1, ``small`` below 0.3, ``medium`` below 0.5, else ``large``. With
+        many orders almost any difference is significant: the size says whether it matters."""
+        if self.p_value >= alpha:
+            return "none"
+        w = self.cramers_v * np.sqrt(min(self.counts.shape) - 1)
+        return "negligible" if w < 0.1 else "small" if w < 0.3 else "medium" if w < 0.5 else "large"
+
     def summary(self) -> pd.Series:
         return pd.Series({"chi2": self.chi2, "dof": self.dof, "p_value": self.p_value, "cramers_v": self.cramers_v})
 
@@ -277,6 +287,7 @@ def cross_table(rows: pd.Series, cols: pd.Series, weights: pd.Series | None = No
     """
     counts = pd.crosstab(rows, cols, values=weights, aggfunc="sum" if weights is not None else None).fillna(0)
     counts = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    counts = counts.reindex(index=_tiers_first(counts.index), columns=_tiers_first(counts.columns))
     if counts.shape[0] < 2 or counts.shape[1] < 2:
         raise AnalysisError(f"Cross analysis of {rows.name} x {cols.name} needs at least two levels of each; "
                             f"got {counts.shape[0]} x {counts.shape[1]}.")
@@ -284,6 +295,11 @@ def cross_table(rows: pd.Series, cols: pd.Series, weights: pd.Series | None = No
     n = counts.to_numpy().sum()
     v = np.sqrt(chi2 / (n * (min(counts.shape) - 1)))
     return CrossTable(counts, float(chi2), int(dof), float(p), float(v))
+
+
+def _tiers_first(levels: pd.Index) -> list:
+    """``levels`` with value tiers in their order (high, medium, low) and the rest as they were."""
+    return [t for t in TIERS if t in levels] + [v for v in levels if v not in TIERS]
 
 
 def correspondence_map(counts: pd.DataFrame, n_components: int = 2):

@@ -79,12 +79,12 @@ def missing_heatmap(shares, language: str = "en"):
 
 def correspondence_map(coords, inertia, language: str = "en"):
     """Correspondence-analysis map: row and column points on the first two dimensions."""
-    from .i18n import t
+    from .i18n import label, t
 
     fig, ax = new_figure(8, 6)
     for kind, marker in zip(coords["kind"].unique(), ("o", "^")):
         pts = coords[coords["kind"] == kind]
-        ax.scatter(pts["dim1"], pts["dim2"], marker=marker, label=str(kind))
+        ax.scatter(pts["dim1"], pts["dim2"], marker=marker, label=label(kind, language))
         for name, row in pts.iterrows():
             ax.annotate(str(name), (row["dim1"], row["dim2"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.axhline(0, color="grey", lw=0.5)
