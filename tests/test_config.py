@@ -131,7 +131,10 @@ def test_strategy_actions_in_one_text_or_one_per_language(params_dir, tmp_path):
         config.load_params("10_key_accounts", [mine], params_dir=params_dir)
 
 
-@pytest.mark.parametrize("yaml_text, message", [
+KA, DQ = "10_key_accounts", "00_data_quality"
+
+
+@pytest.mark.parametrize("notebook, yaml_text, message", [(KA, *case) for case in [
     ("key_accounts:\n  tier_shares: [0.8, 0.5]\n",
      r"key 'key_accounts.tier_shares' is \[0.8, 0.5\]; allowed: two shares \[high, medium\], each above 0, together below 1"),
     ("key_accounts:\n  tier_shares: [0.2]\n", r"key 'key_accounts.tier_shares' is \[0.2\]; allowed: two shares"),
@@ -149,27 +152,19 @@ def test_strategy_actions_in_one_text_or_one_per_language(params_dir, tmp_path):
      r"key 'key_accounts.tags.frequency_medium' \(12\) must be below 'key_accounts.tags.frequency_high' \(10\)"),
     ("source:\n  skip_rows: -1\n", r"key 'source.skip_rows' is -1; allowed: a number at least 0"),
     ("source:\n  bad_value_tolerance: 5\n", r"key 'source.bad_value_tolerance' is 5.0; allowed: a number at least 0 and at most 1"),
-])
-def test_values_out_of_range_are_named_with_what_is_allowed(params_dir, tmp_path, yaml_text, message):
-    bad = tmp_path / "range.yaml"
-    bad.write_text(yaml_text, encoding="utf-8")
-    with pytest.raises(ParamsError, match=r"In .*range.yaml, " + message):
-        config.load_params("10_key_accounts", [bad], params_dir=params_dir)
-
-
-@pytest.mark.parametrize("yaml_text, message", [
+]] + [(DQ, *case) for case in [
     ("cleaning:\n  duplicates: {fuzzy: {name: 1.5}}\n",
      r"key 'cleaning.duplicates.fuzzy' is \{'name': 1.5\}; allowed: each value a number above 0 and at most 1"),
     ("cleaning:\n  outliers: {unit_factors: [10000, 1]}\n",
      r"key 'cleaning.outliers.unit_factors' is \[10000.0, 1.0\]; allowed: each item a number above 1"),
     ("cleaning:\n  units: {orders.amount: 0}\n", r"key 'cleaning.units' is \{'orders.amount': 0.0\}; allowed: each value a number above 0"),
     ("cleaning:\n  future_date_tolerance_days: -1\n", r"key 'cleaning.future_date_tolerance_days' is -1; allowed: a number at least 0"),
-])
-def test_cleaning_values_out_of_range(params_dir, tmp_path, yaml_text, message):
+]])
+def test_values_out_of_range_are_named_with_what_is_allowed(params_dir, tmp_path, notebook, yaml_text, message):
     bad = tmp_path / "range.yaml"
     bad.write_text(yaml_text, encoding="utf-8")
     with pytest.raises(ParamsError, match=r"In .*range.yaml, " + message):
-        config.load_params("00_data_quality", [bad], params_dir=params_dir)
+        config.load_params(notebook, [bad], params_dir=params_dir)
 
 
 def test_values_at_the_edges_are_allowed(params_dir, tmp_path):
