@@ -113,8 +113,8 @@ def table_bundle(df: pd.DataFrame, max_rows: int = 20, extra_personal: tuple[str
     meaning = [(labels or {}).get(c, c) for c in head.columns]
     masked = _formatted(_labelled(privacy.mask(head, extra_personal), labels), meaning, percent)  # mask by the data's own column names first
     head = _formatted(_labelled(head, labels), meaning, percent)
-    return {"text/html": head.to_html(float_format=_number, na_rep=MISSING), "text/plain": head.to_string(na_rep=MISSING),
-            LEADERSHIP_MIME: masked.to_html(float_format=_number, na_rep=MISSING)}
+    return {"text/html": head.to_html(na_rep=MISSING), "text/plain": head.to_string(na_rep=MISSING),
+            LEADERSHIP_MIME: masked.to_html(na_rep=MISSING)}
 
 
 MISSING = "—"  # how a missing value reads in report tables
@@ -214,11 +214,6 @@ def _labelled(df: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
 def _capitalized(text):
     """A header starts with a capital ("Industry"; the labels are lower case for use mid-sentence)."""
     return text[:1].upper() + text[1:] if isinstance(text, str) else text
-
-
-def _number(x: float) -> str:
-    """Readable numbers in report tables: 1,635,172,000 and 0.7641, never 1.635172e+09."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}"
 
 
 def say(text: str) -> None:
