@@ -3,6 +3,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import font_manager
@@ -57,4 +58,24 @@ def test_chart_helpers_label_in_the_report_language():
                           index=["制造业", "金融业", "服务"])
     fig = plots.correspondence_map(coords, pd.Series([0.9, 0.1]), "zh")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["行业", "品类"]
+    matplotlib.pyplot.close(fig)
+
+
+def test_correspondence_map_labels_cover_neither_each_other_nor_leave_the_chart():
+    plots.use_theme()
+    rng = np.random.default_rng(0)
+    names = ["电力、热力、燃气及水生产和供应业", "房地产业", "租赁和商务服务业", "信息传输、软件和信息技术服务业",
+             "批发和零售业", "制造业", "住宿和餐饮业", "交通运输、仓储和邮政业", "耗材", "配件"]
+    coords = pd.DataFrame({"dim1": rng.normal(0, 0.01, len(names)) + np.r_[0.1, np.zeros(len(names) - 1)],  # one far right
+                           "dim2": rng.normal(0, 0.01, len(names)), "kind": ["industry"] * 8 + ["category"] * 2},
+                          index=names)
+    fig = plots.correspondence_map(coords, pd.Series([0.8, 0.2]), "zh")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(names)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
     matplotlib.pyplot.close(fig)

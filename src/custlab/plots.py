@@ -81,16 +81,20 @@ def correspondence_map(coords, inertia, language: str = "en"):
     """Correspondence-analysis map: row and column points on the first two dimensions."""
     from .i18n import label, t
 
+    from adjustText import adjust_text
+
     fig, ax = new_figure(8, 6)
+    names = []
     for kind, marker in zip(coords["kind"].unique(), ("o", "^")):
         pts = coords[coords["kind"] == kind]
         ax.scatter(pts["dim1"], pts["dim2"], marker=marker, label=label(kind, language))
-        for name, row in pts.iterrows():
-            ax.annotate(str(name), (row["dim1"], row["dim2"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        names += [ax.text(row["dim1"], row["dim2"], str(name), fontsize=8) for name, row in pts.iterrows()]
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
     ax.set_xlabel(f"{t('ca_dim', language, n=1)} ({inertia.iloc[0]:.0%})")
     ax.set_ylabel(f"{t('ca_dim', language, n=2)} ({inertia.iloc[1]:.0%})")
     ax.set_title(t("ca_title", language))
     ax.legend()
+    # level names (long industry names) moved apart so that none covers another, each with a line to its point
+    adjust_text(names, ax=ax, arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5})
     return fig
