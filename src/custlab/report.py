@@ -126,10 +126,10 @@ def is_share(name: Any) -> bool:
     return isinstance(name, str) and (name.endswith(("_share", "_change")) or name in SHARE_COLUMNS)
 
 
-def format_value(name: Any, value: Any, percent: bool = False) -> str:
+def format_value(name: Any, value: Any, percent: bool = False, sign: str = "") -> str:
     """One number as report tables and the run index write it: a share (``percent``, or by
     :func:`is_share`) as 76.4%, whole and large numbers as 1,635,172, others to 4 significant
-    digits; missing as a dash.
+    digits; missing as a dash. ``sign="+"`` writes the sign of positive numbers too (changes).
 
     >>> format_value("revenue_share", 0.76412), format_value("orders", 191603), format_value("mean", 0.094183)
     ('76.4%', '191,603', '0.09418')
@@ -137,8 +137,8 @@ def format_value(name: Any, value: Any, percent: bool = False) -> str:
     if _missing(value):
         return MISSING
     if percent or is_share(name):
-        return f"{value:.1%}"
-    return f"{value:,.0f}" if isinstance(value, numbers.Integral) or abs(value) >= 1000 else f"{value:,.4g}"
+        return f"{value:{sign}.1%}"
+    return f"{value:{sign},.0f}" if isinstance(value, numbers.Integral) or abs(value) >= 1000 else f"{value:{sign},.4g}"
 
 
 def _missing(value: Any) -> bool:

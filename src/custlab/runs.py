@@ -28,7 +28,7 @@ def _change(name: str, now: float, before: float) -> str:
     delta = now - before
     if is_share(name):
         return f"{delta * 100:+.1f} pp"  # percentage points
-    return f"{delta:+,.0f}" if isinstance(delta, int) or abs(delta) >= 1000 else f"{delta:+,.4g}"
+    return format_value(name, delta, sign="+")
 
 
 def _is_number(value: Any) -> bool:
