@@ -144,6 +144,18 @@ def test_cross_table_matches_scipy_and_ca_inertia_is_chi2_over_n():
         accounts.cross_table(rows, pd.Series("x", index=rows.index, name="category"))
 
 
+def test_cross_by_column_joins_the_two_tables_or_says_there_is_nothing_to_cross():
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "industry": ["制造业", "制造业", "金融业", None]})
+    orders = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c", "d", "x"], "category": ["p", "q", "p", "q", "q", "p", "p"]})
+    got = accounts.cross_by_column(customers, "industry", orders, "category", on="customer_id")
+    # one count per order of a known customer with a known industry
+    assert got.counts.to_dict("index") == {"制造业": {"p": 2, "q": 1}, "金融业": {"p": 0, "q": 2}}
+    joined = orders.merge(customers, on="customer_id")
+    assert got.chi2 == accounts.cross_table(joined["industry"], joined["category"]).chi2
+    assert accounts.cross_by_column(customers, "industry", orders.drop(columns="category"), "category", on="customer_id") is None
+    assert accounts.cross_by_column(customers.assign(industry="未知"), "industry", orders, "category", on="customer_id") is None
+
+
 def test_strategy_table_and_missing_actions():
     tiers = pd.DataFrame({"tier": ["high", "high", "medium", "low"], "value": [100.0, 80.0, 10.0, 1.0]}, index=list("abcd"))
     classes = pd.Series(["C1", "C1", "C2", "C3"], index=list("abcd"), name="rfmai_class")

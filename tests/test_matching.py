@@ -54,6 +54,9 @@ def test_exact_keys_placeholders_and_distinct_veto():
     twins = pd.DataFrame({"name": ["华信科技有限公司", "华信科技有限公司"], "credit_code": ["91350100M000100Y43", "91110000600037341L"]})
     assert matching.find_duplicates(twins, fuzzy={"name": 0.9}, block=["name:2"], distinct=["credit_code"]).pairs.empty
     assert len(matching.find_duplicates(twins, fuzzy={"name": 0.9}, block=["name:2"]).pairs) == 1
+    # an exact key with no value at all (an empty column of an export) links nothing and is no error
+    blank = df.assign(email=pd.Series([None] * len(df), dtype="string"))
+    assert matching.find_duplicates(blank, exact=["email", "phone"], max_key_group=2).clusters.tolist() == [0, 0, 1, 2, 3]
 
 
 def _pairwise(clusters: pd.Series) -> set:

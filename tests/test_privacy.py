@@ -32,6 +32,16 @@ def test_pseudonyms_are_stable_and_salted():
     assert privacy.pseudonymize(s, "b")[0] != p[0]
 
 
+def test_credit_codes_counted_present_valid_invalid_and_none_without_the_column():
+    from custlab import cleaning
+
+    customers = pd.DataFrame({"credit_code": ["91350100M000100Y43", "91350100M000100Y44", " ", None]})
+    assert cleaning.credit_code_check(customers).to_dict() == {"present": 2, "valid": 1, "invalid": 1, "missing": 2}
+    none = {"present": 0, "valid": 0, "invalid": 0, "missing": 4}
+    assert cleaning.credit_code_check(customers.assign(credit_code=pd.Series([None] * 4, dtype="string"))).to_dict() == none
+    assert cleaning.credit_code_check(customers.drop(columns="credit_code")).to_dict() == none
+
+
 def test_credit_code_check_character():
     assert reference.is_valid_credit_code("91350100M000100Y43")
     assert not reference.is_valid_credit_code("91350100M000100Y44")

@@ -297,6 +297,20 @@ def cross_table(rows: pd.Series, cols: pd.Series, weights: pd.Series | None = No
     return CrossTable(counts, float(chi2), int(dof), float(p), float(v))
 
 
+def cross_by_column(rows: pd.DataFrame, row: str, cols: pd.DataFrame, col: str, on: str,
+                    how: str = "inner") -> CrossTable | None:
+    """:func:`cross_table` of ``rows[row]`` against ``cols[col]``, the two frames joined on ``on``
+    (e.g. orders' category against their customer's industry); None when either column is not in
+    the source or has fewer than two known values, so a report can say so instead of failing."""
+    if row not in rows or col not in cols:
+        return None
+    joined = rows[[on, row]].merge(cols[[on, col]], on=on, how=how, suffixes=("", "_"))
+    left, right = joined[row], joined[col if col != row else col + "_"]
+    if left.nunique() < 2 or right.nunique() < 2:
+        return None
+    return cross_table(left, right)
+
+
 def _tiers_first(levels: pd.Index) -> list:
     """``levels`` with value tiers in their order (high, medium, low) and the rest as they were."""
     return [t for t in TIERS if t in levels] + [v for v in levels if v not in TIERS]

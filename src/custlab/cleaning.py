@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from . import config, reference
 from .cache import cached_folder, clean_folder, quality_params  # the cache key, with CLEANING_VERSION: bump it there
-from .i18n import label, t
+from .i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, _text)
 
@@ -33,10 +33,11 @@ def missing_shares(df: pd.DataFrame) -> pd.Series:
 
 
 def credit_code_check(customers: pd.DataFrame) -> pd.Series:
-    """How many credit codes are present, valid and invalid (GB 32100-2015 check character)."""
-    codes = customers["credit_code"].dropna().astype(str).str.strip().str.upper()
+    """How many credit codes are present, valid and invalid (GB 32100-2015 check character);
+    none are present when the source has no credit_code column."""
+    codes = customers.get("credit_code", pd.Series(dtype="string")).dropna().astype(str).str.strip().str.upper()
     codes = codes[codes != ""]
-    valid = codes.map(reference.is_valid_credit_code)
+    valid = codes.map(reference.is_valid_credit_code).astype(bool)  # (bool even when there is no code)
     return pd.Series({"present": int(len(codes)), "valid": int(valid.sum()), "invalid": int((~valid).sum()),
                       "missing": int(len(customers) - len(codes))}, name="credit_codes")
 
@@ -536,6 +537,16 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
         top = result.followup["missing"].str.split(",").explode().value_counts()
         out.append(t("dq_f_followup", language, n=len(result.followup), column=label(top.index[0], language)))
     return out[:5]
+
+
+def absent_note(absent: dict[str, list[str]], language: str = "en") -> str | None:
+    """The sentence naming the canonical columns the source lacks (:func:`custlab.sources.absent_columns`),
+    table by table; None when it lacks none."""
+    if not absent:
+        return None
+    columns = "; ".join(f"{word(table, language, VALUES)}: {', '.join(word(c, language) for c in cols)}"
+                        for table, cols in absent.items())
+    return t("dq_absent", language, columns=columns)
 
 
 def write_followup_files(result: CleanResult, folder: str | Path) -> dict[str, Path]:

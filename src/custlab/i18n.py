@@ -47,6 +47,10 @@ STRINGS: dict[str, dict[str, str]] = {
                    "zh": "缺失最多的客户字段是 {column}（缺失 {share:.1%}）。"},
     "dq_impossible": {"en": "{negative:,} orders have negative amounts, {future:,} are dated after {as_of}, and {zero:,} customers report zero employees.",
                       "zh": "{negative:,} 条订单金额为负，{future:,} 条订单日期晚于 {as_of}，{zero:,} 个客户员工人数为 0。"},
+    "dq_missing_none": {"en": "No customer field has missing values.", "zh": "客户字段均无缺失。"},
+    "dq_absent": {"en": "Not in the source, so left out of every analysis that uses them: {columns}. If the export has them under other names, map them in `columns:` of params/base.yaml.",
+                  "zh": "源数据中没有以下字段，用到它们的分析均已略去：{columns}。如导出文件中这些字段另有名称，请在 params/base.yaml 的 columns: 中映射。"},
+    "dq_credit_none": {"en": "The source holds no unified social credit codes to check.", "zh": "源数据中没有可校验的统一社会信用代码。"},
     "dq_credit": {"en": "{invalid:,} of {present:,} unified social credit codes fail the GB 32100 check character.",
                   "zh": "{present:,} 个统一社会信用代码中有 {invalid:,} 个校验位不正确。"},
     "dq_f_merged": {"en": "{merged:,} duplicate customer records were merged into {entities:,} companies; their orders and interactions now sit under one id.",
@@ -90,6 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "ka_cross": {"en": "Industry and product category are {dep} (chi-square {chi2:,.0f}, p = {p:.3g}, Cramér's V = {v:.2f}).",
                  "zh": "行业与产品类别{dep}（卡方 {chi2:,.0f}，p = {p:.3g}，Cramér's V = {v:.2f}）。"},
     # the association's size (CrossTable.strength): "related" alone overstates a significant V of 0.04
+    "ka_cross_none": {"en": "The cross analysis of {rows} and {cols} is left out: it needs both in the source, with at least two known values each.",
+                      "zh": "{rows}与{cols}的交叉分析从略：源数据需同时包含两者，且各自至少有两个已知取值。"},
     "ka_rel_none": {"en": "not clearly related", "zh": "无显著关联"},
     "ka_rel_negligible": {"en": "related in a statistical sense only: the association is negligible",
                           "zh": "在统计上相关，但关联极弱、可忽略"},
@@ -262,6 +268,12 @@ def value_label(column, value, language: str = "en"):
         return f"same {field}" if language == "en" else f"{field}相同"
     entry = COLUMN_VALUES.get(column, {}).get(value) if isinstance(value, str) else None
     return entry[language] if entry else value
+
+
+def word(name, language: str = "en", table: dict | None = None):
+    """:func:`label` for use inside a sentence: lower case in English (labels double as headers)."""
+    text = label(name, language, table)
+    return text.lower() if language == "en" and isinstance(text, str) else text
 
 
 def label(name, language: str = "en", table: dict | None = None):

@@ -257,7 +257,8 @@ def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, fl
         too_many = sizes > max_key_group
         if too_many.any():
             placeholders.append(pd.DataFrame({"column": column, "value": uniques[too_many], "records": sizes[too_many]}))
-        codes = np.where((codes >= 0) & ~too_many[np.maximum(codes, 0)], codes, -1)
+        if len(uniques):  # (a column with no value at all has no key to share)
+            codes = np.where((codes >= 0) & ~too_many[np.maximum(codes, 0)], codes, -1)
         valid = np.flatnonzero(codes >= 0)
         order, starts, ends = _group_bounds(codes[valid])
         if len(starts):

@@ -428,6 +428,23 @@ def canonical_folder(params: config.BaseParams, cache_dir: Path = config.CACHE_D
     return cached_folder(folder, fill)
 
 
+def absent_columns(params: config.BaseParams, tables: tuple[str, ...] = tuple(SCHEMAS),
+                   cache_dir: Path = config.CACHE_DIR) -> dict[str, list[str]]:
+    """The canonical columns (:data:`SCHEMAS`) that each table of the source lacks, for tables that
+    lack any; tables the source does not hold are left out. Only the :data:`REQUIRED` columns must
+    be there: the analyses that use another column leave it out when it is absent."""
+    import pyarrow.parquet as pq
+
+    folder = canonical_folder(params, cache_dir)
+    out = {}
+    for name in tables:
+        if (folder / f"{name}.parquet").exists():
+            present = set(pq.read_schema(folder / f"{name}.parquet").names)
+            if absent := [c for c in SCHEMAS[name] if c not in present]:
+                out[name] = absent
+    return out
+
+
 def missing_by_table(params: config.BaseParams, tables: tuple[str, ...],
                      cache_dir: Path = config.CACHE_DIR) -> pd.DataFrame:
     """Share of missing values per column of each canonical table (rows: tables, columns: fields);

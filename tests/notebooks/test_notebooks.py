@@ -146,3 +146,35 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
         text = re.sub(r"<[^>]+>", " ", body)
         assert set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text)) <= allowed, name
         assert re.search(r"\d\.\d%", text), name  # shares written as percentages
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_on_the_required_columns_alone(small_sample, tmp_path):
+    # a public transaction log: customer id and name, order id, customer, date and amount; every
+    # analysis that needs another column says it is left out, and the rest of the report stands
+    import duckdb
+
+    from custlab import sources
+
+    export = tmp_path / "minimal"
+    export.mkdir()
+    con = duckdb.connect(str(small_sample / "crm.duckdb"), read_only=True)
+    for table, columns in sources.REQUIRED.items():
+        if table in ("customers", "orders"):
+            con.sql(f"select {', '.join(columns)} from {table}").df().to_csv(export / f"{table}.csv", index=False)
+    params = tmp_path / "minimal.yaml"
+    params.write_text(f"source:\n  kind: csv\n  path: {export}\n", encoding="utf-8")
+    result = runner.run([params], out=tmp_path / "reports", jobs=2, timeout=300)
+    assert result.ok, result.summary()
+    dq = next(o.metrics for o in result.outcomes if o.notebook == "00_data_quality")
+    assert dq["absent_columns"] == {
+        table: [c for c in sources.SCHEMAS[table] if c not in sources.REQUIRED[table]] for table in ("customers", "orders")}
+    assert dq["credit_codes_invalid"] == 0
+    dq_page = (result.folder / "00_data_quality.leadership.html").read_text(encoding="utf-8")
+    assert "Not in the source, so left out of every analysis that uses them: customers: credit code, phone" in dq_page
+    assert "The source holds no unified social credit codes to check." in dq_page
+    ka = next(o.metrics for o in result.outcomes if o.notebook == "10_key_accounts")
+    assert "industry_category_chi2" not in ka and ka["key_accounts"] > 0 and ka["rfmai_k"] >= 3
+    page = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")
+    assert "The cross analysis of industry and category is left out" in page
+    assert "The cross analysis of tier and region is left out" in page
