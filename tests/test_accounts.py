@@ -252,6 +252,15 @@ def test_the_churn_rule_follows_its_params(clean_small):
     flagged = strict[strict["at_risk"]]
     assert 0 < len(flagged) < default["at_risk"].sum()
     assert (flagged["orders_change"] <= -0.9).all() and (flagged["interactions_change"] <= -0.9).all()
+    assert "interactions at least 50%" in accounts.churn_sentence(accounts.screen(tables, params.as_of, ka), ka)
+    # without interactions in the source, orders alone decide, and the report says so
+    alone = accounts.screen({k: v for k, v in tables.items() if k != "interactions"}, params.as_of, ka)
+    assert "interactions_change" not in alone.rule
+    assert alone.rule["at_risk"].equals(alone.rule["orders_change"].le(-0.3))
+    assert set(alone.watchlist["reason"]) <= {"orders", "orders+bgnbd", "bgnbd"} and "orders" in set(alone.watchlist["reason"])
+    sentence = accounts.churn_sentence(alone, ka)
+    assert "orders down at least 30%, the source having no interactions to go by" in sentence
+    assert sentence.startswith(f"{len(alone.watchlist):,} high-value customers")
 
 
 def test_cross_table_says_how_strong_a_significant_association_is():

@@ -166,6 +166,10 @@ def test_minimal_tables_clean_and_balance(dq_params):
     assert out.tables["orders"].set_index("order_id")["amount"].to_dict() == {"o1": 1_000_000.0, "o4": 200_000.0}
     for name, df in before.items():
         pd.testing.assert_frame_equal({"customers": customers, "orders": orders}[name], df)
+    # no duplicates at all (customers taken from a transaction log): nothing merged, no error
+    distinct = customers.iloc[[0, 2]]
+    out = cleaning.clean({"customers": distinct, "orders": orders[orders["customer_id"].isin(["A", "C"])]}, dq_params)
+    assert out.balanced and out.merge_log.empty and out.reconciliation.loc["customers", "kept"] == 2
 
 
 def test_to_survivors_matches_series_replace_and_keeps_the_dtype():

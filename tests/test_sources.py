@@ -116,11 +116,30 @@ def test_schema_errors_name_table_column_rows_and_fix(tmp_path):
     assert "table 'orders'" in msg and str(tmp_path) in msg
     assert "column 'order_date' has 1 value(s) (33.3%) that are not dates, first at row(s) 3: 'not a date'" in msg
     assert "column 'amount' has 1 value(s) (33.3%) that are not numbers, first at row(s) 4: 'abc'" in msg
-    assert "primary key 'order_id' repeats for 1 value(s), first at row(s) 3, 4" in msg
+    assert "primary key 'order_id' repeats for 1 value(s), first at row(s) 3, 4: 'O2' (if each row is one line of an order, sum the lines" in msg
     assert "custlab never edits it" in msg
     tolerant = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), bad_value_tolerance=0.5))
     with pytest.raises(SchemaError, match="primary key"):  # tolerance covers values, never keys
         tolerant.read("orders")
+
+
+def test_a_folder_of_files_answers_sql_queries_in_duckdb(tmp_path):
+    # order lines summed into orders, and customers taken from them: a transaction log without a customers table
+    (tmp_path / "lines.csv").write_text("inv,cust,day,qty,price\nA1,7,2024-01-05,2,5.5\nA1,7,2024-01-05,1,9\n"
+                                        "A2,8,2024-02-01,3,1\nA3,7,2024-03-01,1,4\n", encoding="utf-8")
+    tables = {"orders": {"query": "SELECT inv AS order_id, any_value(cust) AS customer_id, min(day) AS order_date, "
+                                  "sum(qty * price) AS amount FROM 'lines.csv' GROUP BY inv"},
+              "customers": {"query": "SELECT DISTINCT cust AS customer_id, cust AS name FROM 'lines.csv'"}}
+    with pytest.raises(SchemaError, match=r"has no 'customers' table.*derive it from the orders.*SELECT DISTINCT"):
+        sources.validate_source(config.SourceParams(kind="csv", path=str(tmp_path), tables={"orders": tables["orders"]}))
+    src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), tables=tables))
+    orders = src.read("orders").set_index("order_id").sort_index()
+    assert orders["amount"].to_dict() == {"A1": 20.0, "A2": 3.0, "A3": 4.0}
+    assert orders["customer_id"].tolist() == ["7", "8", "7"] and str(orders.loc["A3", "order_date"].date()) == "2024-03-01"
+    assert sorted(src.read("customers")["customer_id"]) == ["7", "8"]
+    assert sources.validate_source(src.params) == {"customers": 2, "orders": 3}
+    with pytest.raises(SourceError, match="Table 'orders' cannot be read from csv source .*Check source.tables.orders"):
+        sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), tables={"orders": {"query": "SELECT * FROM 'nope.csv'"}})).read("orders")
 
 
 def test_missing_column_and_empty_table(tmp_path):

@@ -462,6 +462,16 @@ def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en
     return Screening(summary, scores, tiers, repeat, fit, p_alive, expected, rule, watchlist)
 
 
+def churn_sentence(s: Screening, ka, language: str = "en") -> str:
+    """The watchlist's sentence: how many, the rule's thresholds (interactions only when the source
+    has them) and the revenue at stake; ``ka`` the notebook's key-account settings."""
+    from .i18n import t
+
+    key = "ka_churn" if "interactions_change" in s.rule else "ka_churn_orders"
+    return t(key, language, n=len(s.watchlist), cut=ka.p_alive_watch, revenue=s.watchlist["value"].sum(),
+             months=ka.churn_months, orders=ka.churn_order_drop, interactions=ka.churn_interaction_drop)
+
+
 def headlines(s: Screening, dropped: pd.DataFrame | None, language: str = "en") -> list[str]:
     """Leadership's opening sentences: key accounts and their revenue share, at-risk revenue, moves."""
     from .i18n import t

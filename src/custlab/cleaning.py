@@ -318,7 +318,8 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
     merged_rows["_row"] = by_id.loc[survivors, "_row"].to_numpy()
     original = by_id.loc[survivors, data_cols].set_index(survivors.index)
     changed = (original.astype("string") != merged_rows[data_cols].astype("string")).fillna(original.isna() != merged_rows[data_cols].isna())
-    taken = changed.apply(lambda r: ",".join(r.index[r]), axis=1)
+    taken = (changed.apply(lambda r: ",".join(r.index[r]), axis=1) if len(changed)  # (no duplicates: an empty frame)
+             else pd.Series(dtype="string"))
     id_of = c["customer_id"]
     pairs = found.pairs.assign(left=id_of[found.pairs["left"]].to_numpy(), right=id_of[found.pairs["right"]].to_numpy())
     long = pd.concat([pairs.rename(columns={"left": "id"}).drop(columns="right"), pairs.rename(columns={"right": "id"}).drop(columns="left")])

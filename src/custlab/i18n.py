@@ -112,6 +112,8 @@ STRINGS: dict[str, dict[str, str]] = {
                   "zh": "前 {top:.0%} 的客户（{n:,} 个大客户）贡献了 {share:.1%} 的收入。"},
     "ka_churn": {"en": "{n:,} high-value customers are at risk (in the last {months} months against the {months} before, orders down at least {orders:.0%} and interactions at least {interactions:.0%}; or P(alive) below {cut:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
                  "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%} 且互动下降至少 {interactions:.0%}；或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
+    "ka_churn_orders": {"en": "{n:,} high-value customers are at risk (in the last {months} months against the {months} before, orders down at least {orders:.0%}, the source having no interactions to go by; or P(alive) below {cut:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
+                        "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%}，源数据中没有互动记录可参考；或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
     "ka_bgnbd": {"en": "BG/NBD model: customers are expected to place {expected:,.0f} repeat orders in the next {days} days.",
                  "zh": "BG/NBD 模型：预计未来 {days} 天客户将复购 {expected:,.0f} 次。"},
 }
@@ -229,8 +231,8 @@ REASONS: dict[str, dict[str, str]] = {
              industry_standardized=("industry mapped to GB/T 4754", "行业已归入国标门类"),
              industry_unmapped=("industry not recognised", "行业无法识别"), email_normalized=("e-mail normalized", "邮箱格式已规范"),
              phone_normalized=("phone normalized", "电话格式已规范"), missing_unknown=("missing", "缺失"),
-             rule=("orders and interactions down", "订单与互动下滑"), bgnbd=("low P(alive)", "存活概率低"),
-             **{"rule+bgnbd": ("both", "两者皆是")}),
+             rule=("orders and interactions down", "订单与互动下滑"), orders=("orders down", "订单下滑"),
+             bgnbd=("low P(alive)", "存活概率低"), **{"rule+bgnbd": ("both", "两者皆是"), "orders+bgnbd": ("both", "两者皆是")}),
 }
 _UNKNOWN = {"unknown": {"en": "Unknown", "zh": "未知"}, "未知": {"en": "Unknown", "zh": "未知"}}  # 未知: cleaning's default unknown_label
 _SIZES = {**_pairs(large=("Large", "大型"), medium=("Medium", "中型"), small=("Small", "小型"), micro=("Micro", "微型")), **_UNKNOWN}

@@ -2,7 +2,10 @@
 
 A source is a DuckDB file (the sample), a SQLite file, any SQLAlchemy URL (PostgreSQL, MySQL),
 or a folder of CSV, Excel or Parquet files. ``params`` name it (:class:`custlab.config.SourceParams`)
-and map source columns to canonical names. :meth:`Source.read` returns a canonical table with
+and map source columns to canonical names. A table may be a SQL query instead (``source.tables:
+{orders: {query: ...}}``): run by the database, or for a folder by DuckDB over its files
+(``FROM 'sales.csv'``), so that line items can be summed into orders and a customers table
+derived from a transaction log. :meth:`Source.read` returns a canonical table with
 typed columns after a schema check; nothing is dropped here: cleaning decides what to do with
 bad rows. Large order tables are aggregated in DuckDB (see :meth:`Source.orders_sql`).
 """
@@ -243,6 +246,12 @@ class Source:
             if kind == "duckdb":
                 with self._duckdb() as con:
                     return con.sql(query or f'SELECT * FROM "{ref}"').df()
+            if query and kind in FILE_SUFFIX:  # DuckDB SQL over the folder's files: FROM 'orders.csv'
+                import duckdb
+
+                with duckdb.connect() as con:
+                    con.execute("SET file_search_path = ?", [str(config.resolve_path(self.params.path))])
+                    return con.sql(query).df()
             if kind in ("sqlite", "sql"):
                 from sqlalchemy import create_engine, text
 
@@ -382,8 +391,10 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
     if key:
         dup = out[key].duplicated(keep=False) & out[key].notna()
         if dup.any():
+            lines = (" (if each row is one line of an order, sum the lines into orders with a query in "
+                     "source.tables.orders; see the README)" if table == "orders" else "")
             problems.append(f"primary key '{key}' repeats for {out.loc[dup, key].nunique()} value(s), "
-                            f"first at row(s) {_rows(dup, row_offset)}: {out.loc[dup, key].iloc[0]!r}")
+                            f"first at row(s) {_rows(dup, row_offset)}: {out.loc[dup, key].iloc[0]!r}{lines}")
         if out[key].isna().any():
             problems.append(f"primary key '{key}' is empty at row(s) {_rows(out[key].isna(), row_offset)}")
     if problems:
@@ -399,7 +410,11 @@ def validate_source(params: config.SourceParams, columns: dict[str, str] | str =
     tables = source.available()
     for needed in ("customers", "orders"):
         if needed not in tables:
-            raise SchemaError(f"The source {source.location} has no '{needed}' table; name it in source.tables.{needed}.")
+            derive = (" A transaction log without one can derive it from the orders: source.tables.customers: "
+                      "{query: \"SELECT DISTINCT customer_id, customer_id AS name FROM 'orders.csv' WHERE customer_id "
+                      "IS NOT NULL\"} (with your file and column names; see the README)." if needed == "customers" else "")
+            raise SchemaError(f"The source {source.location} has no '{needed}' table; name it in source.tables.{needed}."
+                              + derive)
     return {t: len(source.read(t)) for t in tables}
 
 

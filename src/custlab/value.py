@@ -344,11 +344,15 @@ def churn_rule(orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of, m
 
 def churn_watchlist(tiers: pd.DataFrame, p_alive: pd.Series, expected: pd.Series, rule: pd.DataFrame,
                     customers: pd.DataFrame | None = None, cut: float = 0.5) -> pd.DataFrame:
-    """High-tier customers flagged by the rule or with BG/NBD P(alive) below ``cut``, most valuable first."""
+    """High-tier customers flagged by the rule or with BG/NBD P(alive) below ``cut``, most valuable first.
+
+    ``reason``: ``rule`` (orders and interactions down), or ``orders`` when the rule had no
+    interactions to go by (:func:`churn_rule` without them), ``bgnbd``, or both joined by ``+``."""
     at_risk = tiers[tiers["tier"] == "high"].join(p_alive).join(expected).join(rule[["orders_change", "at_risk"]])
     at_risk["at_risk"] = at_risk["at_risk"].fillna(False).astype(bool)
+    by_rule = "rule" if "interactions_change" in rule else "orders"
     at_risk["reason"] = np.select([at_risk["at_risk"] & (at_risk["p_alive"] < cut), at_risk["at_risk"], at_risk["p_alive"] < cut],
-                                  ["rule+bgnbd", "rule", "bgnbd"], "")
+                                  [f"{by_rule}+bgnbd", by_rule, "bgnbd"], "")
     at_risk = at_risk[at_risk["reason"] != ""].sort_values("value", ascending=False)
     if customers is not None:
         cols = [c for c in ("name", "contact", "phone", "industry", "province") if c in customers.columns]
