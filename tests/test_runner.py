@@ -189,6 +189,15 @@ def test_cleaning_runs_in_a_child_and_its_errors_reach_the_command(notebooks, pa
                    params_dir=params_dir)
     assert type(err.value.__cause__).__name__ == "_RemoteTraceback"  # raised in the cleaning process
     assert "prepare_clean" in str(err.value.__cause__)
+    # the run's folder says what happened, for a scheduled run nobody watched
+    folder = next(p for p in (tmp_path / "reports").iterdir() if p.is_dir() and p.name != "latest")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed" and manifest["error"].startswith("SchemaError: table 'customers'")
+    assert manifest["notebooks"]["a_ok"]["status"] == "not-run"
+    assert "cleaning the tables failed, no notebook was run: SchemaError" in (folder / "run.log").read_text(encoding="utf-8")
+    assert "cleaning the tables failed" in (folder / "index.html").read_text(encoding="utf-8")
+    assert folder.name in (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert not (tmp_path / "reports" / "latest").exists()
 
 
 def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):

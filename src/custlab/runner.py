@@ -272,7 +272,11 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
     try:
         if prepare:
             manifest["inputs"] = cache.fingerprint(first.source)
-            _prepare_cache(validated, files)
+            try:
+                _prepare_cache(validated, files)
+            except Exception as exc:  # the run's folder says so too: run.log, manifest, index pages
+                _record_failed_preparation(exc, manifest, outcomes, folder, reports, run_id, language)
+                raise
         prepared = time.monotonic()
         _execute_all(_tasks(notebooks, validated, files, jobs, timeout, folder), outcomes, jobs, timeout, folder,
                      progress)
@@ -302,6 +306,20 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
                              f"and their reports show how far they got ({folder}).\n{result.summary()}",
                              interrupted.value)
     return result
+
+
+def _record_failed_preparation(exc, manifest, outcomes, folder, reports, run_id, language) -> None:
+    """Cleaning the tables failed, so no notebook ran: the run's folder shows why (a scheduled run
+    is read from run.log, manifest.json and the index pages, not from the terminal)."""
+    error = f"{type(exc).__name__}: {exc}"
+    log.error("run %s: cleaning the tables failed, no notebook was run: %s", run_id, error)
+    for o in outcomes.values():
+        o.status, o.error = "not-run", "cleaning the tables failed"
+    manifest.update(status="failed", error=error, finished=dt.datetime.now().isoformat(timespec="seconds"),
+                    notebooks={name: {k: v for k, v in vars(o).items() if k != "notebook"} for name, o in outcomes.items()})
+    atomic_write_json(folder / "manifest.json", manifest)
+    atomic_write(folder / "index.html", render_run_index(manifest, language, {}))
+    atomic_write(reports / "index.html", render_runs_index(reports, language))
 
 
 def _tasks(notebooks, validated, files, jobs, timeout, folder) -> list[dict[str, Any]]:
