@@ -304,11 +304,10 @@ def cross_by_column(rows: pd.DataFrame, row: str, cols: pd.DataFrame, col: str, 
     the source or has fewer than two known values, so a report can say so instead of failing."""
     if row not in rows or col not in cols:
         return None
-    joined = rows[[on, row]].merge(cols[[on, col]], on=on, how=how, suffixes=("", "_"))
-    left, right = joined[row], joined[col if col != row else col + "_"]
-    if left.nunique() < 2 or right.nunique() < 2:
+    joined = rows[[on, row]].merge(cols[[on, col]], on=on, how=how)
+    if joined[row].nunique() < 2 or joined[col].nunique() < 2:
         return None
-    return cross_table(left, right)
+    return cross_table(joined[row], joined[col])
 
 
 def _tiers_first(levels: pd.Index) -> list:

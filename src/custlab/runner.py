@@ -288,7 +288,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
                 o.status, o.error = "not-run", f"stopped by {interrupted.name}"
         log.error("run %s stopped by %s", run_id, interrupted.name)
     executed = time.monotonic()
-    manifest["notebooks"] = {name: {k: v for k, v in vars(o).items() if k != "notebook"} for name, o in outcomes.items()}
+    manifest["notebooks"] = _manifest_entries(outcomes)
     result = RunResult(run_id, folder, list(outcomes.values()))
     manifest.update(status="interrupted" if interrupted else "ok" if result.ok else "failed",
                     finished=dt.datetime.now().isoformat(timespec="seconds"),
@@ -308,6 +308,10 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
     return result
 
 
+def _manifest_entries(outcomes: dict[str, NotebookOutcome]) -> dict[str, dict[str, Any]]:
+    return {name: {k: v for k, v in vars(o).items() if k != "notebook"} for name, o in outcomes.items()}
+
+
 def _record_failed_preparation(exc, manifest, outcomes, folder, reports, run_id, language) -> None:
     """Cleaning the tables failed, so no notebook ran: the run's folder shows why (a scheduled run
     is read from run.log, manifest.json and the index pages, not from the terminal)."""
@@ -316,7 +320,7 @@ def _record_failed_preparation(exc, manifest, outcomes, folder, reports, run_id,
     for o in outcomes.values():
         o.status, o.error = "not-run", "cleaning the tables failed"
     manifest.update(status="failed", error=error, finished=dt.datetime.now().isoformat(timespec="seconds"),
-                    notebooks={name: {k: v for k, v in vars(o).items() if k != "notebook"} for name, o in outcomes.items()})
+                    notebooks=_manifest_entries(outcomes))
     atomic_write_json(folder / "manifest.json", manifest)
     atomic_write(folder / "index.html", render_run_index(manifest, language, {}))
     atomic_write(reports / "index.html", render_runs_index(reports, language))
