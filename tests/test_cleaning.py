@@ -200,3 +200,12 @@ def test_quarantine_in_order_equals_rule_by_rule_filtering():
     assert kept["_row"].tolist() == [2, 3]  # order 1's first row lacked an amount, so its second is no duplicate
     pd.testing.assert_frame_equal(at_once.frames()[0], one_by_one.frames()[0])
     assert at_once.frames()[0]["reason"].tolist() == ["missing_amount", "missing_order_id", "duplicate_order_id", "negative_amount"]
+
+
+def test_missing_and_credit_code_sentences_say_when_there_is_nothing_to_report():
+    missing = cleaning.missing_shares(pd.DataFrame({"phone": ["1", None, " "], "name": ["a", "b", "c"]}))
+    assert cleaning.missing_sentence(missing) == "The most incomplete customer field is phone (66.7% missing)."
+    assert cleaning.missing_sentence(missing.drop("phone")) == "No customer field has missing values."
+    codes = cleaning.credit_code_check(pd.DataFrame({"credit_code": ["91350100M000100Y43", "91350100M000100Y44"]}))
+    assert cleaning.credit_sentence(codes) == "1 of 2 unified social credit codes fail the GB 32100 check character."
+    assert cleaning.credit_sentence(codes * 0, "zh") == "源数据中没有可校验的统一社会信用代码。"

@@ -310,6 +310,13 @@ def cross_by_column(rows: pd.DataFrame, row: str, cols: pd.DataFrame, col: str, 
     return cross_table(joined[row], joined[col])
 
 
+def cross_left_out(row: str, col: str, language: str = "en") -> str:
+    """The sentence for a :func:`cross_by_column` that came back None."""
+    from .i18n import t, word
+
+    return t("ka_cross_none", language, rows=word(row, language), cols=word(col, language))
+
+
 def _tiers_first(levels: pd.Index) -> list:
     """``levels`` with value tiers in their order (high, medium, low) and the rest as they were."""
     return [t for t in TIERS if t in levels] + [v for v in levels if v not in TIERS]

@@ -540,11 +540,23 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
     return out[:5]
 
 
-def absent_note(absent: dict[str, list[str]], language: str = "en") -> str | None:
+def missing_sentence(missing: pd.Series, language: str = "en") -> str:
+    """The most incomplete field of :func:`missing_shares`, or that none has missing values."""
+    if not missing.iloc[0]:
+        return t("dq_missing_none", language)
+    return t("dq_missing", language, column=word(missing.index[0], language), share=missing.iloc[0])
+
+
+def credit_sentence(codes: pd.Series, language: str = "en") -> str:
+    """How many of the credit codes of :func:`credit_code_check` fail, or that the source has none."""
+    if not codes["present"]:
+        return t("dq_credit_none", language)
+    return t("dq_credit", language, invalid=codes["invalid"], present=codes["present"])
+
+
+def absent_note(absent: dict[str, list[str]], language: str = "en") -> str:
     """The sentence naming the canonical columns the source lacks (:func:`custlab.sources.absent_columns`),
-    table by table; None when it lacks none."""
-    if not absent:
-        return None
+    table by table."""
     columns = "; ".join(f"{word(table, language, VALUES)}: {', '.join(word(c, language) for c in cols)}"
                         for table, cols in absent.items())
     return t("dq_absent", language, columns=columns)

@@ -45,9 +45,9 @@ STRINGS: dict[str, dict[str, str]] = {
                 "zh": "数据库共 {tables} 张表，含 {customers:,} 条客户记录、{orders:,} 条订单。"},
     "dq_missing": {"en": "The most incomplete customer field is {column} ({share:.1%} missing).",
                    "zh": "缺失最多的客户字段是 {column}（缺失 {share:.1%}）。"},
+    "dq_missing_none": {"en": "No customer field has missing values.", "zh": "客户字段均无缺失。"},
     "dq_impossible": {"en": "{negative:,} orders have negative amounts, {future:,} are dated after {as_of}, and {zero:,} customers report zero employees.",
                       "zh": "{negative:,} 条订单金额为负，{future:,} 条订单日期晚于 {as_of}，{zero:,} 个客户员工人数为 0。"},
-    "dq_missing_none": {"en": "No customer field has missing values.", "zh": "客户字段均无缺失。"},
     "dq_absent": {"en": "Not in the source, so left out of every analysis that uses them: {columns}. If the export has them under other names, map them in `columns:` of params/base.yaml.",
                   "zh": "源数据中没有以下字段，用到它们的分析均已略去：{columns}。如导出文件中这些字段另有名称，请在 params/base.yaml 的 columns: 中映射。"},
     "dq_credit_none": {"en": "The source holds no unified social credit codes to check.", "zh": "源数据中没有可校验的统一社会信用代码。"},
@@ -93,9 +93,9 @@ STRINGS: dict[str, dict[str, str]] = {
                 "zh": "{high:,} 个客户年采购不少于 {n} 次；{dormant:,} 个客户 12 个月内无订单。"},
     "ka_cross": {"en": "Industry and product category are {dep} (chi-square {chi2:,.0f}, p = {p:.3g}, Cramér's V = {v:.2f}).",
                  "zh": "行业与产品类别{dep}（卡方 {chi2:,.0f}，p = {p:.3g}，Cramér's V = {v:.2f}）。"},
-    # the association's size (CrossTable.strength): "related" alone overstates a significant V of 0.04
     "ka_cross_none": {"en": "The cross analysis of {rows} and {cols} is left out: it needs both in the source, with at least two known values each.",
                       "zh": "{rows}与{cols}的交叉分析从略：源数据需同时包含两者，且各自至少有两个已知取值。"},
+    # the association's size (CrossTable.strength): "related" alone overstates a significant V of 0.04
     "ka_rel_none": {"en": "not clearly related", "zh": "无显著关联"},
     "ka_rel_negligible": {"en": "related in a statistical sense only: the association is negligible",
                           "zh": "在统计上相关，但关联极弱、可忽略"},
