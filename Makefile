@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lab bench bench-dedupe lifetimes-env sample clean
+.PHONY: venv demo test lab bench bench-dedupe lifetimes-env febrl-reference sample clean
 
 venv: $(STAMP)
 
@@ -36,6 +36,12 @@ bench: $(STAMP)
 # lifetimes (the RFM speed reference) lives in its own old environment, never in .venv
 lifetimes-env:
 	benchmarks/lifetimes_env.sh benchmarks/.lifetimes-env
+
+# recordlinkage (the duplicate-detection reference on the public Febrl data) likewise; rewrites
+# tests/results/febrl*_recordlinkage.csv, which tests/test_matching.py compares against
+febrl-reference:
+	benchmarks/recordlinkage_env.sh benchmarks/.recordlinkage-env
+	benchmarks/.recordlinkage-env/bin/python benchmarks/febrl_reference.py
 
 # a million companies: about 9 minutes to generate, then duplicate detection
 bench-dedupe: $(STAMP)

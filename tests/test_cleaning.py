@@ -172,6 +172,34 @@ def test_minimal_tables_clean_and_balance(dq_params):
     assert out.balanced and out.merge_log.empty and out.reconciliation.loc["customers", "kept"] == 2
 
 
+def test_no_followup_when_every_key_field_is_filled(dq_params):
+    # (cleaning used to fail here: an empty follow-up list went through DataFrame.apply)
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "name": ["甲公司", "乙公司"], "province": ["上海", "北京"]})
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["A"], "order_date": pd.to_datetime(["2026-01-05"]), "amount": [1.0]})
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    assert out.followup.empty and list(out.followup.columns) == ["customer_id", "name", "missing", "status"] and out.balanced
+
+
+def test_duplicate_settings_min_agree_and_similarity_reach_the_merge(dq_params):
+    customers = pd.DataFrame({"customer_id": ["A", "B", "C"], "name": ["华信宏达科技有限公司", "华兴宏达科技有限公司", "华信宏达科技有限公司"],
+                              "contact": ["张伟", "张伟", "李娜"], "city": ["上海市", "上海市", "北京市"]})
+    orders = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["A", "B"], "order_date": pd.to_datetime(["2026-01-05", "2026-02-01"]),
+                           "amount": [100.0, 50.0]})
+
+    def with_duplicates(**changes):
+        d = dataclasses.replace(dq_params.cleaning.duplicates, exact=[], block=["city"], **changes)
+        return dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, duplicates=d))
+
+    fuzzy = {"name": 0.9, "contact": 1.0, "city": 1.0}
+    # 华信宏达 / 华兴宏达 (a mistyped character: name similarity 1 - 2/12): every field must agree by default, two of three with min_agree
+    assert cleaning.clean({"customers": customers, "orders": orders}, with_duplicates(fuzzy=fuzzy)).merge_log.empty
+    out = cleaning.clean({"customers": customers, "orders": orders}, with_duplicates(fuzzy=fuzzy, min_agree=2))
+    assert sorted(out.merge_log[["merged_id", "survivor_id"]].iloc[0]) == ["A", "B"] and out.balanced
+    no_contact = customers.drop(columns="contact")
+    with pytest.raises(cleaning.CleaningError, match=r"min_agree is 3, but the customers table has only 2 of the fuzzy fields \(absent: contact\)"):
+        cleaning.clean({"customers": no_contact, "orders": orders}, with_duplicates(fuzzy=fuzzy, min_agree=3))
+
+
 def test_to_survivors_matches_series_replace_and_keeps_the_dtype():
     ids = pd.Series(["C1", "C2", pd.NA, "C3", "C2"], dtype="string", name="customer_id")
     survivors = {"C2": "C9", "C3": "C1"}

@@ -159,6 +159,12 @@ KA, DQ = "10_key_accounts", "00_data_quality"
      r"key 'cleaning.outliers.unit_factors' is \[10000.0, 1.0\]; allowed: each item a number above 1"),
     ("cleaning:\n  units: {orders.amount: 0}\n", r"key 'cleaning.units' is \{'orders.amount': 0.0\}; allowed: each value a number above 0"),
     ("cleaning:\n  future_date_tolerance_days: -1\n", r"key 'cleaning.future_date_tolerance_days' is -1; allowed: a number at least 0"),
+    ("cleaning:\n  duplicates: {min_agree: 3}\n",
+     r"key 'cleaning.duplicates.min_agree' is 3, more than the 2 fuzzy fields \(name, contact\); allowed: at most 2"),
+    ("cleaning:\n  duplicates: {similarity: {phone: jaro_winkler}}\n",
+     r"key 'cleaning.duplicates.similarity.phone' names a column that is not a fuzzy field \(name, contact\)"),
+    ("cleaning:\n  duplicates: {similarity: {name: jaro}}\n",
+     r"key 'cleaning.duplicates.similarity.name' is 'jaro' \(str\); allowed: 'ratio' or 'levenshtein' or 'jaro_winkler' or 'token_set'"),
 ]])
 def test_values_out_of_range_are_named_with_what_is_allowed(params_dir, tmp_path, notebook, yaml_text, message):
     bad = tmp_path / "range.yaml"

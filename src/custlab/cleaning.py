@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from . import config, reference
 from .cache import cached_folder, clean_folder, quality_params  # the cache key, with CLEANING_VERSION: bump it there
+from .errors import CleaningError
 from .i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, _text)
@@ -301,9 +302,16 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
 
 def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: _Ledger):
     d = settings.duplicates
+    absent = [k for k in d.fuzzy if k not in c]
+    if d.min_agree is not None and d.min_agree > len(d.fuzzy) - len(absent):
+        raise CleaningError(f"cleaning.duplicates.min_agree is {d.min_agree}, but the customers table has only "
+                            f"{len(d.fuzzy) - len(absent)} of the fuzzy fields (absent: {', '.join(absent)}): "
+                            "lower min_agree or map those columns in the source.")
     found = find_duplicates(c, exact=[x for x in d.exact if x in c], fuzzy={k: v for k, v in d.fuzzy.items() if k in c},
                             block=[b for b in d.block if all(p.partition(":")[0].strip() in c for p in b.split("+"))],
-                            distinct=[x for x in d.distinct if x in c], max_key_group=d.max_key_group)
+                            distinct=[x for x in d.distinct if x in c], max_key_group=d.max_key_group,
+                            similarity={k: v for k, v in d.similarity.items() if k in c}, min_agree=d.min_agree,
+                            max_pairs=d.max_pairs)
     entity = found.clusters
     multi = entity.map(entity.value_counts()) > 1
     group = c[multi].assign(_entity=entity[multi])
@@ -318,8 +326,7 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
     merged_rows["_row"] = by_id.loc[survivors, "_row"].to_numpy()
     original = by_id.loc[survivors, data_cols].set_index(survivors.index)
     changed = (original.astype("string") != merged_rows[data_cols].astype("string")).fillna(original.isna() != merged_rows[data_cols].isna())
-    taken = (changed.apply(lambda r: ",".join(r.index[r]), axis=1) if len(changed)  # (no duplicates: an empty frame)
-             else pd.Series(dtype="string"))
+    taken = _true_columns(changed)
     id_of = c["customer_id"]
     pairs = found.pairs.assign(left=id_of[found.pairs["left"]].to_numpy(), right=id_of[found.pairs["right"]].to_numpy())
     long = pd.concat([pairs.rename(columns={"left": "id"}).drop(columns="right"), pairs.rename(columns={"right": "id"}).drop(columns="left")])
@@ -355,6 +362,17 @@ def _missing_policy(c: pd.DataFrame, settings, ledger: _Ledger) -> pd.DataFrame:
     return c
 
 
+def _true_columns(flags: pd.DataFrame) -> pd.Series:
+    """For each row of a boolean frame, the names of its true columns joined by commas (also for no rows,
+    where ``DataFrame.apply`` would return a frame).
+
+    >>> _true_columns(pd.DataFrame({"phone": [True, False], "industry": [True, False]}, index=["a", "b"])).tolist()
+    ['phone,industry', '']
+    """
+    names = np.asarray(flags.columns, dtype=object)
+    return pd.Series([",".join(names[row]) for row in flags.to_numpy(dtype=bool)], index=flags.index, dtype="string")
+
+
 def _followup(c: pd.DataFrame, settings) -> pd.DataFrame:
     """Customers with a missing key field (or one marked unknown), for the sales team to complete."""
     fields = [f for f in settings.key_fields if f in c]
@@ -362,7 +380,7 @@ def _followup(c: pd.DataFrame, settings) -> pd.DataFrame:
         return pd.DataFrame(columns=["customer_id", "name", "missing", "status"])
     gone = pd.DataFrame({f: c[f].isna() | (c[f].astype("string") == settings.unknown_label).fillna(False) for f in fields})
     hit = gone.any(axis=1)
-    missing = gone[hit].apply(lambda r: ",".join(r.index[r]), axis=1)
+    missing = _true_columns(gone[hit])
     return pd.DataFrame({"customer_id": c.loc[hit, "customer_id"], "name": c.loc[hit, "name"] if "name" in c else pd.NA,
                          "missing": missing, "status": settings.followup_label}).reset_index(drop=True)
 

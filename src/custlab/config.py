@@ -115,6 +115,18 @@ class DuplicateSettings:
     block: list[str] = field(default_factory=lambda: ["name:4", "city+contact"])
     distinct: list[str] = field(default_factory=lambda: ["credit_code"])
     max_key_group: int = field(default=20, metadata=number(2))
+    similarity: dict[str, Literal["ratio", "levenshtein", "jaro_winkler", "token_set"]] = field(default_factory=dict)  # per fuzzy field; default ratio
+    min_agree: int | None = field(default=None, metadata=number(1))  # match when this many fuzzy fields agree; None = every compared one
+    max_pairs: int = field(default=50_000_000, metadata=number(1))  # with min_agree: the most candidate pairs the blocks may give
+
+    def problems(self):
+        """(key, what is wrong) for settings that contradict each other."""
+        fields = ", ".join(self.fuzzy) or "none"
+        if self.min_agree is not None and self.min_agree > len(self.fuzzy):
+            yield "min_agree", f"is {self.min_agree}, more than the {len(self.fuzzy)} fuzzy fields ({fields}); allowed: at most {len(self.fuzzy)}"
+        for column in self.similarity:
+            if column not in self.fuzzy:
+                yield f"similarity.{column}", f"names a column that is not a fuzzy field ({fields}); add it to fuzzy or remove it"
 
 
 @dataclass(frozen=True)
@@ -473,6 +485,8 @@ def _check_values(obj: Any, given: dict[str, Any], origin: dict[str, str], prefi
             test, text = f.metadata["allowed"]
             if not test(value):
                 raise ParamsError(f"In {where(f.name)}, key '{prefix + f.name}' is {value!r}; allowed: {text}.")
+    for key, text in getattr(obj, "problems", lambda: ())():
+        raise ParamsError(f"In {where(key)}, key '{prefix + key}' {text}.")
     for low, high in getattr(obj, "ORDER", ()):
         if (low in given or high in given) and not getattr(obj, low) < getattr(obj, high):
             key = low if low in given else high

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -75,6 +76,17 @@ def normalize_company(values) -> pd.Series:
     return _blank_to_na(s)
 
 
+def normalize_words(values) -> pd.Series:
+    """Text for word-based comparison: NFKC, lower case, punctuation and runs of spaces as one space.
+
+    Examples
+    --------
+    >>> normalize_words(["  Acme,  Trading-Co. ", ""]).tolist()
+    ['acme trading co', <NA>]
+    """
+    return _blank_to_na(_text(values).str.lower().str.replace(_NOT_WORD, " ", regex=True).str.strip())
+
+
 def normalize_phone(values) -> pd.Series:
     """Phones as one 11-digit mobile number, ``0AREA-NUMBER`` or a 400/800 service number;
     anything else is missing.
@@ -113,6 +125,33 @@ NORMALIZERS: dict[str, Callable[[pd.Series], pd.Series]] = {
     "name": normalize_company, "company": normalize_company, "phone": normalize_phone, "mobile": normalize_phone,
     "email": normalize_email, "credit_code": normalize_credit_code,
 }
+
+
+#: similarity measures for fuzzy fields: rapidfuzz scorer and the score it gives to identical text.
+#: ``ratio`` is the normalized Indel similarity (rapidfuzz's ``fuzz.ratio``), ``levenshtein`` the
+#: normalized Levenshtein similarity (1 - distance / longer length), ``jaro_winkler`` Winkler's
+#: measure for short strings such as person names, ``token_set`` compares the sets of words, so
+#: word order and extra words matter less (product titles, addresses); it keeps word boundaries
+#: (:func:`normalize_words`).
+SIMILARITY: dict[str, tuple[Callable, float]] = {
+    "ratio": (fuzz.ratio, 100.0), "levenshtein": (Levenshtein.normalized_similarity, 1.0),
+    "jaro_winkler": (JaroWinkler.normalized_similarity, 1.0), "token_set": (fuzz.token_set_ratio, 100.0),
+}
+
+
+def string_similarity(measure: str, a, b) -> np.ndarray:
+    """Similarity (0-1) of the strings ``a[i]`` and ``b[i]`` by one of :data:`SIMILARITY`.
+
+    Examples
+    --------
+    >>> string_similarity("jaro_winkler", ["martha", "dwayne"], ["marhta", "duane"]).round(3).tolist()
+    [0.961, 0.84]
+    """
+    if measure not in SIMILARITY:
+        raise CleaningError(f"Unknown similarity {measure!r}; use one of {', '.join(SIMILARITY)} "
+                            "(cleaning.duplicates.similarity).")
+    scorer, scale = SIMILARITY[measure]
+    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1, dtype=np.float64) / scale
 
 
 def normalized(df: pd.DataFrame, column: str, normalizers: dict | None = None) -> pd.Series:
@@ -176,13 +215,17 @@ def _block_key(keys: dict[str, pd.Series], spec: str) -> pd.Series:
     return key
 
 
-def _fuzzy_candidates(values: np.ndarray, block: pd.Series, threshold: float, chunk: int = 2000) -> np.ndarray:
-    """Pairs of positions in one block whose first fuzzy column reaches ``threshold`` (i < j, score)."""
+def _fuzzy_candidates(values: np.ndarray, block: pd.Series, threshold: float, chunk: int = 2000,
+                      measure: str = "ratio") -> np.ndarray:
+    """Pairs of positions in one block whose first fuzzy column reaches ``threshold``: rows of
+    (i, j, similarity) with i < j."""
+    scorer, scale = SIMILARITY[measure]
     codes = pd.factorize(block, use_na_sentinel=True)[0]
     valid = codes >= 0
     pos_all = np.flatnonzero(valid)
     order, starts, ends = _group_bounds(codes[valid])
-    cutoff = int(np.ceil(threshold * 100))
+    whole = scale == 100  # 0-100 scorers fit in bytes, so a chunk of a big block stays small
+    cutoff = int(np.ceil(threshold * 100)) if whole else threshold
     found = []
     for s, e in zip(starts, ends):
         pos = pos_all[order[s:e]]
@@ -190,13 +233,41 @@ def _fuzzy_candidates(values: np.ndarray, block: pd.Series, threshold: float, ch
             log.warning("blocking key %r holds %d records; a finer block key would be faster", block.iloc[pos[0]], len(pos))
         names = values[pos].tolist()
         for c0 in range(0, len(pos), chunk):
-            scores = process.cdist(names[c0:c0 + chunk], names, scorer=fuzz.ratio, dtype=np.uint8,
+            scores = process.cdist(names[c0:c0 + chunk], names, scorer=scorer, dtype=np.uint8 if whole else np.float32,
                                    score_cutoff=cutoff, workers=-1)
             i, j = np.nonzero(scores)
             i = i + c0
             keep = i < j
-            found.append(np.c_[pos[i[keep]], pos[j[keep]], scores[i[keep] - c0, j[keep]]])
-    return np.concatenate(found) if found else np.empty((0, 3), dtype=np.int64)
+            found.append(np.c_[pos[i[keep]], pos[j[keep]], scores[i[keep] - c0, j[keep]] / scale])
+    return np.concatenate(found) if found else np.empty((0, 3))
+
+
+def _pair_count(codes: np.ndarray) -> tuple[int, int]:
+    """Pairs within the groups of ``codes`` (-1 = no group), and the size of the largest group."""
+    sizes = np.bincount(codes[codes >= 0]).astype(np.int64)
+    return int((sizes * (sizes - 1) // 2).sum()), int(sizes.max(initial=0))
+
+
+def _block_pairs(codes: np.ndarray, chunk: int = 2_000_000):
+    """Every pair of positions sharing a group of ``codes`` (-1 = no group), as (i, j) arrays of
+    about ``chunk`` pairs at a time."""
+    valid = np.flatnonzero(codes >= 0)
+    order, starts, ends = _group_bounds(codes[valid])
+    sorted_pos = valid[order]
+    steps = np.zeros(len(sorted_pos) + 1, dtype=np.int64)  # cumulated: the end of each position's group
+    np.add.at(steps, starts, ends)
+    np.add.at(steps, ends, -ends)
+    end_of = np.cumsum(steps)[:-1]
+    partners = np.maximum(end_of - np.arange(len(sorted_pos)) - 1, 0)  # later members of the same group
+    done = np.cumsum(partners)
+    cuts = np.r_[0, np.searchsorted(done, np.arange(chunk, done[-1] if len(done) else 0, chunk)) + 1, len(partners)]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        n = partners[a:b]
+        if not n.sum():
+            continue
+        left = np.repeat(np.arange(a, b), n)
+        right = left + 1 + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        yield sorted_pos[left], sorted_pos[right]
 
 
 def _values_at(key: pd.Series, positions) -> np.ndarray:
@@ -204,9 +275,59 @@ def _values_at(key: pd.Series, positions) -> np.ndarray:
     return key.fillna("").to_numpy(dtype=object)[np.asarray(positions, dtype=np.int64)]
 
 
+def _compare(keys: dict[str, pd.Series], fuzzy: dict[str, float], measures: dict[str, str],
+             left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair: how many fuzzy fields were compared (present on both), how many reached
+    their threshold, and the sum of their similarities."""
+    compared, agreed, total = (np.zeros(len(left)) for _ in range(3))
+    for column, threshold in fuzzy.items():
+        a, b = _values_at(keys[column], left), _values_at(keys[column], right)
+        both = (a != "") & (b != "")
+        sim = np.zeros(len(left))
+        if both.any():
+            sim[both] = string_similarity(measures.get(column, "ratio"), a[both], b[both])
+        compared += both
+        agreed += both & (sim >= threshold - 1e-9)  # (float32 scores of 0.85 must reach 0.85)
+        total += sim
+    return compared, agreed, total
+
+
+def _fuzzy_pairs(keys: dict[str, pd.Series], fields: dict[str, pd.Series], fuzzy: dict[str, float], block: list[str],
+                 measures: dict[str, str], min_agree: int | None, max_pairs: int) -> pd.DataFrame:
+    """Candidate pairs from the blocking passes (on ``keys``), scored on the fuzzy ``fields``
+    (see find_duplicates)."""
+    first = next(iter(fuzzy))
+    found = []
+    if min_agree is None:  # every compared field must agree, the first one always: search on it
+        values = fields[first].fillna("").to_numpy(dtype=object)
+        cand = np.concatenate([_fuzzy_candidates(values, _block_key(keys, spec).where(fields[first].notna()), fuzzy[first],
+                                                 measure=measures.get(first, "ratio")) for spec in block])
+        left, right = cand[:, 0].astype(np.int64), cand[:, 1].astype(np.int64)
+        compared, agreed, total = _compare(fields, {k: v for k, v in fuzzy.items() if k != first}, measures, left, right)
+        ok = agreed == compared
+        found.append(pd.DataFrame({"left": left, "right": right, "score": (total + cand[:, 2]) / (compared + 1)})[ok])
+    else:  # at least min_agree fields agree: every pair sharing a block is a candidate
+        codes = {spec: pd.factorize(_block_key(keys, spec), use_na_sentinel=True)[0] for spec in block}
+        counts = {spec: _pair_count(c) for spec, c in codes.items()}
+        if sum(n for n, _ in counts.values()) > max_pairs:
+            spec = max(counts, key=lambda k: counts[k][0])
+            raise CleaningError(
+                f"The blocking keys give {sum(n for n, _ in counts.values()):,} candidate pairs, more than max_pairs "
+                f"({max_pairs:,}); block {spec!r} alone gives {counts[spec][0]:,} (its largest group has "
+                f"{counts[spec][1]:,} records). Use a finer key (e.g. '{spec}+another_column' or a longer "
+                f"prefix) or raise max_pairs in cleaning.duplicates.")
+        for spec in block:
+            for left, right in _block_pairs(codes[spec]):
+                compared, agreed, total = _compare(fields, fuzzy, measures, left, right)
+                ok = agreed >= min_agree
+                found.append(pd.DataFrame({"left": left[ok], "right": right[ok], "score": total[ok] / compared[ok]}))
+    return pd.concat(found, ignore_index=True).drop_duplicates(["left", "right"]).assign(rule="fuzzy")
+
+
 def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, float] | None = None,
                     block: list[str] = (), distinct: list[str] = (), max_key_group: int = 20,
-                    normalizers: dict[str, Callable] | None = None) -> DuplicateResult:
+                    normalizers: dict[str, Callable] | None = None, similarity: dict[str, str] | None = None,
+                    min_agree: int | None = None, max_pairs: int = 50_000_000) -> DuplicateResult:
     """Find records of ``df`` that describe the same entity.
 
     Works on any table: every column is normalized for matching (names without legal suffixes,
@@ -219,9 +340,10 @@ def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, fl
     exact : list of str
         Key columns: two records sharing a normalized value are one entity (score 1).
     fuzzy : dict of column -> threshold
-        Similarity fields (``rapidfuzz.fuzz.ratio`` on normalized text, 0-1). A pair matches when
-        every fuzzy column present on both records reaches its threshold and the first one was
-        compared; its score is the mean of the compared similarities.
+        Similarity fields (0-1, see ``similarity``); a field agrees when its similarity reaches
+        its threshold (1.0 = equal after normalization). Without ``min_agree``, a pair matches
+        when every fuzzy field present on both records agrees and the first one was compared.
+        A pair's score is the mean similarity of the fields present on both records.
     block : list of str
         Blocking passes for the fuzzy comparison: only records sharing a key are compared.
         ``"city+contact"`` joins columns, ``"name:4"`` takes the first four characters.
@@ -230,6 +352,17 @@ def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, fl
         with two different valid credit codes is never a match).
     max_key_group : int
         An exact value shared by more records than this is treated as a placeholder, not a key.
+    similarity : dict of column -> measure
+        How a fuzzy field is compared: ``ratio`` (the default), ``levenshtein``,
+        ``jaro_winkler`` or ``token_set`` (see :data:`SIMILARITY`).
+    min_agree : int, optional
+        Match when at least this many fuzzy fields agree (a field missing on either record does
+        not agree), the rule of deterministic record linkage (recordlinkage's "sum of the
+        comparison vector"): one mistyped or missing field no longer hides a duplicate. Every
+        pair sharing a blocking key is compared.
+    max_pairs : int
+        With ``min_agree``: the most candidate pairs the blocking keys may give; more is an error
+        that names the key, rather than hours of comparisons.
 
     Returns
     -------
@@ -242,12 +375,21 @@ def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, fl
     >>> find_duplicates(df, fuzzy={"name": 0.9}, block=["name:2"]).clusters.tolist()
     [0, 0, 1]
     """
-    fuzzy = dict(fuzzy or {})
+    fuzzy, measures = dict(fuzzy or {}), dict(similarity or {})
     if fuzzy and not block:
         raise CleaningError("Fuzzy matching needs at least one blocking key (block=[...]); comparing every "
                             "pair of records does not scale. Add e.g. block: ['name:4'] to the duplicate settings.")
+    if min_agree is not None and not 1 <= min_agree <= len(fuzzy):
+        raise CleaningError(f"min_agree is {min_agree} but there are {len(fuzzy)} fuzzy fields "
+                            f"({', '.join(fuzzy) or 'none'}): set cleaning.duplicates.min_agree between 1 and {len(fuzzy)}.")
+    for column, measure in measures.items():
+        if measure not in SIMILARITY or column not in fuzzy:
+            raise CleaningError(f"similarity {column}: {measure} in cleaning.duplicates: the column must be a fuzzy "
+                                f"field ({', '.join(fuzzy) or 'none'}) and the measure one of {', '.join(SIMILARITY)}.")
     columns = set(exact) | set(fuzzy) | set(distinct) | {p.strip().partition(":")[0] for b in block for p in b.split("+")}
     keys = {c: normalized(df, c, normalizers) for c in columns}
+    words = {c: normalize_words(df[c].astype("string")).set_axis(df.index) for c, m in measures.items()
+             if m == "token_set" and c not in (normalizers or {})}
     n = len(df)
     found, placeholders = [], []
     for column in exact:
@@ -267,22 +409,7 @@ def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, fl
             others = valid[order[np.concatenate([np.arange(s + 1, e) for s, e in zip(starts, ends)])]]
             found.append(pd.DataFrame({"left": first, "right": others, "score": 1.0, "rule": f"exact:{column}"}))
     if fuzzy:
-        first, *rest = fuzzy
-        values = keys[first].fillna("").to_numpy(dtype=object)
-        cand = np.concatenate([_fuzzy_candidates(values, _block_key(keys, spec).where(keys[first].notna()), fuzzy[first])
-                               for spec in block])
-        cand = pd.DataFrame({"left": cand[:, 0], "right": cand[:, 1], "score": cand[:, 2] / 100}).drop_duplicates(["left", "right"])
-        total, compared, ok = cand["score"].to_numpy(), np.ones(len(cand)), np.ones(len(cand), bool)
-        for column in rest:
-            a, b = _values_at(keys[column], cand["left"]), _values_at(keys[column], cand["right"])
-            both = (a != "") & (b != "")
-            sim = np.zeros(len(cand))
-            if both.any():
-                sim[both] = process.cpdist(a[both].tolist(), b[both].tolist(), scorer=fuzz.ratio, workers=-1) / 100
-            ok &= ~both | (sim >= fuzzy[column])
-            total, compared = total + np.where(both, sim, 0), compared + both
-        cand = cand.assign(score=total / compared, rule="fuzzy")[ok]
-        found.append(cand)
+        found.append(_fuzzy_pairs(keys, {**keys, **words}, fuzzy, list(block), measures, min_agree, max_pairs))
     pairs = pd.concat(found, ignore_index=True) if found else pd.DataFrame({"left": [], "right": [], "score": [], "rule": []})
     pairs[["left", "right"]] = np.sort(pairs[["left", "right"]].to_numpy(dtype=np.int64), axis=1)
     for column in distinct:
