@@ -1,5 +1,6 @@
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -126,7 +127,7 @@ def test_missing_value_policy(raw, dq_params):
 
 def test_findings_in_both_languages(result):
     en, zh = cleaning.findings(result, "en"), cleaning.findings(result, "zh")
-    assert 3 <= len(en) <= 5 and len(en) == len(zh)
+    assert 3 <= len(en) <= 6 and len(en) == len(zh)
     merged = result.reconciliation.loc["customers", "merged"]
     assert en[0].startswith(f"{merged:,} duplicate customer records") and zh[0].startswith(f"{merged:,} 条重复客户记录")
 
@@ -178,6 +179,26 @@ def test_no_followup_when_every_key_field_is_filled(dq_params):
     orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["A"], "order_date": pd.to_datetime(["2026-01-05"]), "amount": [1.0]})
     out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
     assert out.followup.empty and list(out.followup.columns) == ["customer_id", "name", "missing", "status"] and out.balanced
+
+
+def test_amounts_are_tested_for_unit_mistakes_only_against_like_amounts(dq_params):
+    # invoice totals of a transaction log with no product: a large order and a tiny one are far from
+    # the median, but nothing shows that they were typed in the wrong unit
+    amounts = np.round(10 ** np.random.default_rng(0).normal(2.5, 0.5, 3000), 2)
+    amounts[:2] = [168_469.6, 0.42]
+    customers = pd.DataFrame({"customer_id": ["A"], "name": ["甲公司"]})
+    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(3000)], "customer_id": "A",
+                           "order_date": pd.Timestamp("2026-01-05"), "amount": amounts})
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    assert out.tables["orders"]["amount"].tolist() == amounts.tolist() and out.changes.empty and out.quarantine.empty
+    assert out.skipped.to_dict("records") == [{"table": "orders", "column": "amount", "within": "product"}]
+    assert cleaning.findings(out, "en")[-1].startswith("The amount values were not checked for 万元 mistakes and outliers: "
+                                                       "the source has no product")
+    assert cleaning.findings(out, "zh")[-1].startswith("金额未做万元单位错误与异常值检查")
+    assert cleaning.findings(out, "en")[0] == "No order had to be quarantined."
+    # one product (a price list): the same two amounts are 10,000 times off it, and corrected
+    one_product = cleaning.clean({"customers": customers, "orders": orders.assign(product="P1")}, dq_params)
+    assert one_product.changes["key"].tolist() == ["o0", "o1"] and one_product.skipped.empty
 
 
 def test_duplicate_settings_min_agree_and_similarity_reach_the_merge(dq_params):

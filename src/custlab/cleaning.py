@@ -134,6 +134,12 @@ class _Ledger:
     def __init__(self):
         self.quarantine: list[pd.DataFrame] = []
         self.changes: list[pd.DataFrame] = []
+        self.skipped: list[dict] = []
+
+    def skip(self, table: str, column: str, within: str) -> None:
+        """Record that ``table.column`` was not tested for unit mistakes and outliers: the column
+        ``within`` that its values are compared within is not in the table."""
+        self.skipped.append({"table": table, "column": column, "within": within})
 
     def quarantine_rows(self, table: str, df: pd.DataFrame, mask, key: str, reason: str, column: str | None = None) -> pd.DataFrame:
         """Move ``df[mask]`` to the quarantine; return the rest."""
@@ -199,6 +205,9 @@ class _Ledger:
         c = pd.concat(self.changes, ignore_index=True) if self.changes else pd.DataFrame(columns=CHANGE_COLUMNS)
         return q.astype({"row": "int64", "column": "string", "value": "string"}), c.astype("string")
 
+    def skipped_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.skipped, columns=["table", "column", "within"], dtype="string")
+
 
 @dataclass(frozen=True)
 class CleanResult:
@@ -210,6 +219,8 @@ class CleanResult:
     "value") set aside, with table, key, input row number, column, value and reason.
     ``changes``: every changed value, before and after, with its reason. ``reconciliation``: per
     table, input rows = kept + merged + quarantined. ``followup``: customers whose key fields are missing.
+    ``skipped``: values not tested for unit mistakes and outliers (table, column), because the
+    column they are compared within (``within``, e.g. product) is not in the source.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -219,6 +230,7 @@ class CleanResult:
     reconciliation: pd.DataFrame
     followup: pd.DataFrame
     duplicate_pairs: pd.DataFrame
+    skipped: pd.DataFrame
 
     @property
     def balanced(self) -> bool:
@@ -288,8 +300,10 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
             c[column] = tidy
     if "credit_code" in c:
         c["credit_code_valid"] = normalize_credit_code(c["credit_code"]).notna().where(c["credit_code"].notna())
-    if {"annual_revenue", "employees"} <= set(c.columns):
-        out = settings.outliers
+    out = settings.outliers
+    if {"annual_revenue", "employees"} <= set(c.columns) and out.revenue_group and out.revenue_group not in c:
+        ledger.skip("customers", "annual_revenue", out.revenue_group)
+    elif {"annual_revenue", "employees"} <= set(c.columns):
         per_head = c["annual_revenue"] / c["employees"]
         groups = c[out.revenue_group] if out.revenue_group in c else None
         factor, outlier = unit_mistakes(per_head, groups, out)
@@ -397,6 +411,10 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
     # unit mistakes and outliers among the rows left, on the few columns they read; the table
     # itself is filtered once, after the outlier rule (each filter copies 4.5 GB at 38.5M orders)
     out = settings.outliers
+    if out.order_amount_group and out.order_amount_group not in o:  # like with like, or not at all
+        ledger.skip("orders", "amount", out.order_amount_group)
+        o = o if alive.all() else o[alive]
+        return o.assign(customer_id=to_survivors(o["customer_id"], survivor_map))
     live = o.loc[alive, [c for c in ("order_id", "amount", out.order_amount_per, out.order_amount_group) if c and c in o]]
     per = live[out.order_amount_per] if out.order_amount_per in live else None
     unit_value = live["amount"] / per.where(per > 0) if per is not None else live["amount"]
@@ -495,10 +513,10 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     recon["balanced"] = recon["input"] == recon["kept"] + recon["merged"] + recon["quarantined"]
     recon.index.name = "table"
     clean_tables = {n: df.drop(columns="_row").reset_index(drop=True) for n, df in out.items()}
-    return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs)
+    return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs, ledger.skipped_frame())
 
 
-_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs")
+_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs", "skipped")
 
 
 def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
@@ -534,7 +552,7 @@ def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanRes
 
 # --------------------------------------------------------------------------- findings
 def findings(result: CleanResult, language: str = "en") -> list[str]:
-    """Three to five plain sentences for leadership, generated from the cleaning numbers."""
+    """Three to six plain sentences for leadership, generated from the cleaning numbers."""
     r = result.reconciliation
     out = []
     merged = int(r.loc["customers", "merged"]) if "customers" in r.index else 0
@@ -545,7 +563,7 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
         q = result.quarantine[(result.quarantine["table"] == "orders") & (result.quarantine["scope"] == "row")]
         reason = q["reason"].value_counts()
         out.append(t("dq_f_orders", language, n=len(q), share=len(q) / max(int(r.loc["orders", "input"]), 1),
-                     reason=t(f"reason_{reason.index[0]}", language) if len(reason) else "-"))
+                     reason=t(f"reason_{reason.index[0]}", language)) if len(q) else t("dq_f_orders_none", language))
     units = result.changes[result.changes["reason"] == "unit_mistake"]
     if len(units):
         out.append(t("dq_f_units", language, n=len(units)))
@@ -555,7 +573,9 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
     if len(result.followup):
         top = result.followup["missing"].str.split(",").explode().value_counts()
         out.append(t("dq_f_followup", language, n=len(result.followup), column=label(top.index[0], language)))
-    return out[:5]
+    for row in result.skipped.itertuples():
+        out.append(t("dq_f_untested", language, column=word(row.column, language), within=word(row.within, language)))
+    return out[:6]
 
 
 def missing_sentence(missing: pd.Series, language: str = "en") -> str:

@@ -136,9 +136,9 @@ class OutlierSettings:
     robust_z: float = field(default=5.0, metadata=number(0, above=True))  # |modified z| of log10 values above this is an outlier
     plausible_z: float = field(default=3.5, metadata=number(0, above=True))  # a unit correction must land within this (Iglewicz-Hoaglin cut-off)
     unit_factors: list[float] = field(default_factory=lambda: [10000.0], metadata=each(number(1, above=True)))  # 元 vs 万元
-    order_amount_group: str | None = "product"  # compare order amounts within this column
+    order_amount_group: str | None = "product"  # compare order amounts within this column (absent from the data: not tested; None: all orders)
     order_amount_per: str | None = None  # ... per unit of this column (e.g. quantity), or whole amounts
-    revenue_group: str | None = "industry"  # compare revenue per employee within this column
+    revenue_group: str | None = "industry"  # compare revenue per employee within this column (likewise)
     min_group: int = field(default=20, metadata=number(3))  # groups smaller than this are not tested
 
 
