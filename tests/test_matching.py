@@ -16,6 +16,12 @@ def test_company_name_variants_normalize_to_one_key():
     assert latin == ["acmetrading", "acmetrading", "costco", "costco"]
 
 
+def test_ids_standing_in_for_names_are_never_fuzzy_matched():
+    ids = pd.DataFrame({"name": [str(1_000_000_000 + i) for i in range(50)]})  # sequential ids as names
+    assert matching.find_duplicates(ids, fuzzy={"name": 0.9}, block=["name:4"]).clusters.nunique() == 50  # was 1 entity
+    assert matching.normalize_company(["12346", "360有限公司", "三六零科技有限公司"]).tolist() == [pd.NA, pd.NA, "三六零科技"]
+
+
 def test_phones_to_one_mobile_or_area_code_form():
     raw = ["+86 138 0013 8000", "0086-13800138000", "(+86)13800138000", "138-0013-8000", "(010) 6552 9988",
            "+86 10 6552 9988", "0755 8888 1234", "12345", None, "电话待定"]

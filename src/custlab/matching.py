@@ -64,16 +64,19 @@ def normalize_company(values) -> pd.Series:
 
     有限公司, 有限责任公司, 股份有限公司, 集团, （中国）, Co., Ltd., Inc. and the like are dropped,
     and "深圳市华信" becomes "深圳华信" (the 市 after a known city is optional in registered names).
+    A name of digits only is an id or code standing in for a name (a customers table taken from a
+    transaction log): it is missing here, since ids 1000000001 and 1000000002 are as alike as
+    text gets and nothing alike as companies.
 
     Examples
     --------
-    >>> normalize_company(["深圳市 华信科技（中国）有限公司", "Acme Trading Co., Ltd."]).tolist()
-    ['深圳华信科技', 'acmetrading']
+    >>> normalize_company(["深圳市 华信科技（中国）有限公司", "Acme Trading Co., Ltd.", "1000000001"]).tolist()
+    ['深圳华信科技', 'acmetrading', <NA>]
     """
     s = _text(values).str.lower().str.replace(_REGION_MARK, "", regex=True).str.strip()
     s = s.str.replace(_LATIN_SUFFIX, "", regex=True).str.replace(_NOT_WORD, "", regex=True)
     s = s.str.replace(_CJK_SUFFIX, "", regex=True).str.replace(_CITY_PREFIX, r"\1", regex=True)
-    return _blank_to_na(s)
+    return _blank_to_na(s.mask(s.str.fullmatch(r"\d+").fillna(False)))
 
 
 def normalize_words(values) -> pd.Series:
