@@ -23,6 +23,14 @@ def test_bgnbd_reproduces_published_cdnow_parameters():
     assert p.loc[1] == pytest.approx(1 / (1 + odds))
     e = fit.expected_purchases(cdnow, 39)
     assert (e >= 0).all() and e.loc[1] > e[cdnow["frequency"] == 0].max()
+    # the same customer's expected purchases in the next 39 weeks: 1.226 in Fader, Hardie & Lee's
+    # "Implementing the BG/NBD model ... in Excel" (2005); the closed form with the Gauss
+    # hypergeometric function (their equation 10) gives the same
+    from scipy.special import hyp2f1
+    z = 39 / (alpha + 38.86 + 39)
+    closed = ((a + b + 1) / (a - 1) * (1 - ((alpha + 38.86) / (alpha + 38.86 + 39)) ** (r + 2) * hyp2f1(r + 2, b + 2, a + b + 1, z))
+              / (1 + odds))
+    assert e.loc[1] == pytest.approx(closed, rel=1e-9) and round(e.loc[1], 3) == 1.226
 
 
 def test_bgnbd_needs_the_lifetimes_columns():
