@@ -278,13 +278,14 @@ def _values_at(key: pd.Series, positions) -> np.ndarray:
     return key.fillna("").to_numpy(dtype=object)[np.asarray(positions, dtype=np.int64)]
 
 
-def _compare(keys: dict[str, pd.Series], fuzzy: dict[str, float], measures: dict[str, str],
+def _compare(values: dict[str, np.ndarray], fuzzy: dict[str, float], measures: dict[str, str],
              left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each pair: how many fuzzy fields were compared (present on both), how many reached
-    their threshold, and the sum of their similarities."""
+    their threshold, and the sum of their similarities. ``values``: each field's normalized
+    text as an array, missing as ''."""
     compared, agreed, total = (np.zeros(len(left)) for _ in range(3))
     for column, threshold in fuzzy.items():
-        a, b = _values_at(keys[column], left), _values_at(keys[column], right)
+        a, b = values[column][left], values[column][right]
         both = (a != "") & (b != "")
         sim = np.zeros(len(left))
         if both.any():
@@ -300,13 +301,13 @@ def _fuzzy_pairs(keys: dict[str, pd.Series], fields: dict[str, pd.Series], fuzzy
     """Candidate pairs from the blocking passes (on ``keys``), scored on the fuzzy ``fields``
     (see find_duplicates)."""
     first = next(iter(fuzzy))
+    values = {c: fields[c].fillna("").to_numpy(dtype=object) for c in fuzzy}
     found = []
     if min_agree is None:  # every compared field must agree, the first one always: search on it
-        values = fields[first].fillna("").to_numpy(dtype=object)
-        cand = np.concatenate([_fuzzy_candidates(values, _block_key(keys, spec).where(fields[first].notna()), fuzzy[first],
+        cand = np.concatenate([_fuzzy_candidates(values[first], _block_key(keys, spec).where(fields[first].notna()), fuzzy[first],
                                                  measure=measures.get(first, "ratio")) for spec in block])
         left, right = cand[:, 0].astype(np.int64), cand[:, 1].astype(np.int64)
-        compared, agreed, total = _compare(fields, {k: v for k, v in fuzzy.items() if k != first}, measures, left, right)
+        compared, agreed, total = _compare(values, {k: v for k, v in fuzzy.items() if k != first}, measures, left, right)
         ok = agreed == compared
         found.append(pd.DataFrame({"left": left, "right": right, "score": (total + cand[:, 2]) / (compared + 1)})[ok])
     else:  # at least min_agree fields agree: every pair sharing a block is a candidate
@@ -321,7 +322,7 @@ def _fuzzy_pairs(keys: dict[str, pd.Series], fields: dict[str, pd.Series], fuzzy
                 f"prefix) or raise max_pairs in cleaning.duplicates.")
         for spec in block:
             for left, right in _block_pairs(codes[spec]):
-                compared, agreed, total = _compare(fields, fuzzy, measures, left, right)
+                compared, agreed, total = _compare(values, fuzzy, measures, left, right)
                 ok = agreed >= min_agree
                 found.append(pd.DataFrame({"left": left[ok], "right": right[ok], "score": total[ok] / compared[ok]}))
     return pd.concat(found, ignore_index=True).drop_duplicates(["left", "right"]).assign(rule="fuzzy")
