@@ -48,6 +48,7 @@ febrl-reference:
 bench-dedupe: $(STAMP)
 	$(BIN)/custlab sample --customers 1000000 --out benchmarks/.work/s1m --if-missing
 	$(BIN)/python benchmarks/dedupe.py benchmarks/.work/s1m
+	$(BIN)/python benchmarks/dedupe.py benchmarks/.work/s1m --min-agree
 
 clean:
 	rm -rf $(VENV) .pytest_cache
