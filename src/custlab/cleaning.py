@@ -266,6 +266,15 @@ def _apply_units(tables: dict[str, pd.DataFrame], units: dict[str, float]) -> No
             tables[table][column] = tables[table][column] * factor
 
 
+def _no_group(ledger: _Ledger, df: pd.DataFrame, table: str, column: str, group: str | None) -> bool:
+    """Whether ``table.column`` must be compared within ``group`` and the table has no such column
+    (then it is recorded as not tested: like with like, or not at all)."""
+    if group and group not in df:
+        ledger.skip(table, column, group)
+        return True
+    return False
+
+
 def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Ledger) -> pd.DataFrame:
     c = ledger.quarantine_rows("customers", c, c["customer_id"].isna(), "_row", "missing_customer_id", "customer_id")
     c = ledger.quarantine_rows("customers", c, c["customer_id"].duplicated(), "customer_id", "duplicate_customer_id", "customer_id")
@@ -301,9 +310,7 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
     if "credit_code" in c:
         c["credit_code_valid"] = normalize_credit_code(c["credit_code"]).notna().where(c["credit_code"].notna())
     out = settings.outliers
-    if {"annual_revenue", "employees"} <= set(c.columns) and out.revenue_group and out.revenue_group not in c:
-        ledger.skip("customers", "annual_revenue", out.revenue_group)
-    elif {"annual_revenue", "employees"} <= set(c.columns):
+    if {"annual_revenue", "employees"} <= set(c.columns) and not _no_group(ledger, c, "customers", "annual_revenue", out.revenue_group):
         per_head = c["annual_revenue"] / c["employees"]
         groups = c[out.revenue_group] if out.revenue_group in c else None
         factor, outlier = unit_mistakes(per_head, groups, out)
@@ -408,13 +415,16 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
               (lambda d, alive: d["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id"),
               (lambda d, alive: ~d["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")]
     alive = ledger.sieve("orders", o, rules)
-    # unit mistakes and outliers among the rows left, on the few columns they read; the table
-    # itself is filtered once, after the outlier rule (each filter copies 4.5 GB at 38.5M orders)
-    out = settings.outliers
-    if out.order_amount_group and out.order_amount_group not in o:  # like with like, or not at all
-        ledger.skip("orders", "amount", out.order_amount_group)
-        o = o if alive.all() else o[alive]
-        return o.assign(customer_id=to_survivors(o["customer_id"], survivor_map))
+    if not _no_group(ledger, o, "orders", "amount", settings.outliers.order_amount_group):
+        o, alive = _order_amounts(o, alive, settings.outliers, ledger)
+    o = o if alive.all() else o[alive]
+    return o.assign(customer_id=to_survivors(o["customer_id"], survivor_map))
+
+
+def _order_amounts(o: pd.DataFrame, alive: pd.Series, out, ledger: _Ledger) -> tuple[pd.DataFrame, pd.Series]:
+    """Unit mistakes corrected and outliers quarantined among the rows still ``alive``, on the few
+    columns they read; the caller filters the table once, after this (each filter copies 4.5 GB
+    at 38.5M orders)."""
     live = o.loc[alive, [c for c in ("order_id", "amount", out.order_amount_per, out.order_amount_group) if c and c in o]]
     per = live[out.order_amount_per] if out.order_amount_per in live else None
     unit_value = live["amount"] / per.where(per > 0) if per is not None else live["amount"]
@@ -426,8 +436,7 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
     o = o.assign(amount=amount)
     alive = ledger.sieve("orders", o, [(lambda d, a: outlier.reindex(d.index, fill_value=False), "order_id",
                                         "amount_outlier", "amount")], alive)
-    o = o if alive.all() else o[alive]
-    return o.assign(customer_id=to_survivors(o["customer_id"], survivor_map))
+    return o, alive
 
 
 def to_survivors(ids: pd.Series, survivor_map: dict) -> pd.Series:
