@@ -291,7 +291,7 @@ def _compare(values: dict[str, np.ndarray], fuzzy: dict[str, float], measures: d
         if both.any():
             sim[both] = string_similarity(measures.get(column, "ratio"), a[both], b[both])
         compared += both
-        agreed += both & (sim >= threshold - 1e-9)  # (float32 scores of 0.85 must reach 0.85)
+        agreed += both & (sim >= threshold - 1e-9)  # (1 - 3/20 in floating point may fall a hair below 0.85)
         total += sim
     return compared, agreed, total
 
@@ -313,10 +313,11 @@ def _fuzzy_pairs(keys: dict[str, pd.Series], fields: dict[str, pd.Series], fuzzy
     else:  # at least min_agree fields agree: every pair sharing a block is a candidate
         codes = {spec: pd.factorize(_block_key(keys, spec), use_na_sentinel=True)[0] for spec in block}
         counts = {spec: _pair_count(c) for spec, c in codes.items()}
-        if sum(n for n, _ in counts.values()) > max_pairs:
+        pairs = sum(n for n, _ in counts.values())
+        if pairs > max_pairs:
             spec = max(counts, key=lambda k: counts[k][0])
             raise CleaningError(
-                f"The blocking keys give {sum(n for n, _ in counts.values()):,} candidate pairs, more than max_pairs "
+                f"The blocking keys give {pairs:,} candidate pairs, more than max_pairs "
                 f"({max_pairs:,}); block {spec!r} alone gives {counts[spec][0]:,} (its largest group has "
                 f"{counts[spec][1]:,} records). Use a finer key (e.g. '{spec}+another_column' or a longer "
                 f"prefix) or raise max_pairs in cleaning.duplicates.")
@@ -392,7 +393,7 @@ def find_duplicates(df: pd.DataFrame, exact: list[str] = (), fuzzy: dict[str, fl
                                 f"field ({', '.join(fuzzy) or 'none'}) and the measure one of {', '.join(SIMILARITY)}.")
     columns = set(exact) | set(fuzzy) | set(distinct) | {p.strip().partition(":")[0] for b in block for p in b.split("+")}
     keys = {c: normalized(df, c, normalizers) for c in columns}
-    words = {c: normalize_words(df[c].astype("string")).set_axis(df.index) for c, m in measures.items()
+    words = {c: normalized(df, c, {c: normalize_words}) for c, m in measures.items()
              if m == "token_set" and c not in (normalizers or {})}
     n = len(df)
     found, placeholders = [], []
