@@ -187,3 +187,26 @@ def test_the_checked_names_match_the_analyses():
     from custlab import accounts
     assert tuple(accounts.CRITERIA_DIRECTION) == config.INDEX_CRITERIA
     assert tuple(config.KeyAccountSettings().strategy) == config.STRATEGY_GROUPS
+    import typing
+
+    from custlab import factors
+    hints = typing.get_type_hints(config.FactorSettings)
+    assert typing.get_args(hints["method"]) == factors.METHODS
+    assert set(typing.get_args(hints["rotation"])) == set(factors.ROTATIONS)
+
+
+def test_factor_settings_are_checked(params_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("factors:\n  rotation: geomin\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"factors.rotation.*oblimin"):
+        config.load_params("20_survey_factors", [bad], params_dir=params_dir)
+    bad.write_text("factors:\n  factor_names: {service: 服务}\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"factors.factor_names.*factor keys F1, F2"):
+        config.load_params("20_survey_factors", [bad], params_dir=params_dir)
+    bad.write_text("factors:\n  n_factors: 0\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"factors.n_factors"):
+        config.load_params("20_survey_factors", [bad], params_dir=params_dir)
+    good = tmp_path / "good.yaml"
+    good.write_text("factors:\n  n_factors: 3\n  rotation: varimax\n  factor_names: {F1: {en: Service, zh: 服务}}\n", encoding="utf-8")
+    fs = config.load_params("20_survey_factors", [good], params_dir=params_dir).factors
+    assert (fs.n_factors, fs.rotation, fs.factor_names["F1"].in_language("zh")) == (3, "varimax", "服务")

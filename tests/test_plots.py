@@ -59,6 +59,15 @@ def test_chart_helpers_label_in_the_report_language():
     fig = plots.correspondence_map(coords, pd.Series([0.9, 0.1]), "zh")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["行业", "品类"]
     matplotlib.pyplot.close(fig)
+    from custlab import factors
+    parallel = factors.ParallelAnalysis(pd.DataFrame({"observed": [3.0, 1.5, 0.5], "random": [1.2, 1.0, 0.8]},
+                                                     index=pd.RangeIndex(1, 4, name="component")), 2, 2, 0.95)
+    fig = plots.scree_plot(parallel, "zh")
+    ax = fig.axes[0]
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("碎石图与平行分析", "成分", "特征值")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["问卷数据", "随机数据（95% 分位数）"]
+    assert list(ax.lines[0].get_ydata()) == [3.0, 1.5, 0.5]
+    matplotlib.pyplot.close(fig)
 
 
 def test_correspondence_map_labels_cover_neither_each_other_nor_leave_the_chart():

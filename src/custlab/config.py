@@ -9,6 +9,7 @@ type or a value out of range (field metadata from :func:`number` and :func:`allo
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 import zoneinfo
@@ -242,9 +243,33 @@ class KeyAccountsParams(BaseParams):
     key_accounts: KeyAccountSettings = field(default_factory=KeyAccountSettings)
 
 
+@dataclass(frozen=True)
+class FactorSettings:
+    """Survey factor analysis (params/20_survey_factors.yaml, key ``factors``)."""
+
+    items: list[str] = field(default_factory=list)  # survey columns to analyse; empty = every q<number> column
+    n_factors: int | None = field(default=None, metadata=number(1))  # None = parallel analysis decides
+    method: Literal["minres", "ml"] = "minres"  # as custlab.factors.METHODS
+    rotation: Literal["none", "varimax", "quartimax", "oblimin", "promax"] = "oblimin"  # as custlab.factors.ROTATIONS
+    loading_cut: float = field(default=0.3, metadata=number(0, 1))  # smaller loadings are left blank in tables
+    parallel_iterations: int = field(default=100, metadata=number(20))
+    alpha_minimum: float = field(default=0.7, metadata=SHARE)  # a scale below this is called unreliable
+    item_labels: dict[str, str | Texts] = field(default_factory=dict)  # the question per item, e.g. {q01: "交付准时"}
+    factor_names: dict[str, str | Texts] = field(default_factory=dict, metadata=allowed(  # named after a first run
+        lambda v: all(re.fullmatch(r"F[1-9]\d*", k) for k in v), "factor keys F1, F2, ... as the loadings table numbers them"))
+
+
+@dataclass(frozen=True)
+class SurveyFactorsParams(BaseParams):
+    """Parameters of 20_survey_factors."""
+
+    factors: FactorSettings = field(default_factory=FactorSettings)
+
+
 NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
     "00_data_quality": DataQualityParams,
     "10_key_accounts": KeyAccountsParams,
+    "20_survey_factors": SurveyFactorsParams,
 }
 
 

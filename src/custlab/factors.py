@@ -16,6 +16,7 @@ every result states how many rows it used.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from dataclasses import dataclass
@@ -33,13 +34,13 @@ ITEM_PATTERN = r"q\d+"  # survey questions q01..qNN, as the canonical survey tab
 
 
 # --------------------------------------------------------------------------- items
-def survey_items(survey: pd.DataFrame, items: list[str] | None = None) -> pd.DataFrame:
+def survey_items(survey: pd.DataFrame | None, items: list[str] | None = None) -> pd.DataFrame:
     """The item columns of ``survey`` as floats, complete cases only.
 
     Parameters
     ----------
-    survey : DataFrame
-        One row per respondent.
+    survey : DataFrame or None
+        One row per respondent (None: the source has no survey table, an error that says so).
     items : list of str, optional
         Item columns; by default every column named q<number> (q01, q02, ...).
 
@@ -49,6 +50,10 @@ def survey_items(survey: pd.DataFrame, items: list[str] | None = None) -> pd.Dat
         When an item is missing from the table, not numeric, constant, or fewer than three items
         or too few complete rows remain.
     """
+    if survey is None:
+        raise AnalysisError("The source has no survey table, so there are no answers to factor: name the table that holds "
+                            "them under source.tables.survey in params/base.yaml, or leave 20_survey_factors out of the run "
+                            "(custlab run --only 00_data_quality 10_key_accounts).")
     columns = list(items) if items else [c for c in survey.columns if re.fullmatch(ITEM_PATTERN, str(c))]
     missing = [c for c in columns if c not in survey.columns]
     if missing:
@@ -200,6 +205,15 @@ class FactorSolution:
         z = (items[self.loadings.index] - self._means) / self._sds
         weights = np.linalg.solve(self._correlation, self.structure.to_numpy())
         return pd.DataFrame(z.to_numpy() @ weights, index=items.index, columns=self.loadings.columns)
+
+    def named(self, factors: dict[str, str] | None = None, items: dict[str, str] | None = None) -> FactorSolution:
+        """The same solution with factors called by ``factors`` (F1 -> name) and items labelled by
+        ``items`` (q01 -> "q01 question"), for reports (score respondents with the solution as fitted)."""
+        f = {k: v for k, v in (factors or {}).items() if k in self.loadings.columns}
+        i = {k: f"{k} {v}" for k, v in (items or {}).items() if k in self.loadings.index}
+        rename = lambda df: df.rename(index=i, columns=f)  # noqa: E731
+        return dataclasses.replace(self, loadings=rename(self.loadings), phi=self.phi.rename(index=f, columns=f),
+                                   items=self.items.rename(index=i), variance=self.variance.rename(columns=f))
 
     def summary(self, cut: float = 0.3) -> pd.DataFrame:
         """Loadings sorted by factor (small ones blank, as ``print.psych(cut=)``), with h2 and u2."""
@@ -363,3 +377,52 @@ def principal_components(items: pd.DataFrame, n_components: int, rotation: str =
     return Components(pd.DataFrame(loadings, index=pd.Index(items.columns, name="item"),
                                    columns=pd.Index([f"{prefix}{i + 1}" for i in range(n_components)], name="component")),
                       table, rotation)
+
+
+# --------------------------------------------------------------------------- findings, in the report language
+def adequacy_sentence(a: Adequacy, language: str = "en") -> str:
+    """Whether the answers share enough to factor (KMO at least 0.6 and Bartlett's p below 0.05)."""
+    from .i18n import p_text, t
+
+    key = "fa_adequacy" if a.kmo >= 0.6 and a.p_value < 0.05 else "fa_adequacy_poor"
+    return t(key, language, kmo=a.kmo, grade=t("fa_grade_" + a.verdict(), language), chi2=a.chi2, df=a.df, p=p_text(a.p_value), n=a.n)
+
+
+def count_sentence(pa: ParallelAnalysis, chosen: int, language: str = "en") -> str:
+    """How many factors, and why: parallel analysis, or the number set in params."""
+    from .i18n import t
+
+    if chosen == pa.n_factors:
+        return t("fa_count", language, n=chosen, q=pa.quantile, kaiser=pa.kaiser)
+    return t("fa_count_set", language, n=chosen, parallel=pa.n_factors)
+
+
+def loadings_sentence(solution: FactorSolution, language: str = "en") -> str:
+    """Variance explained, the largest factor and, under an oblique rotation, the strongest factor correlation."""
+    from .i18n import t
+
+    v = solution.variance
+    text = t("fa_loadings", language, n=v.shape[1], share=v.loc["Cumulative Var"].iloc[-1], top=v.columns[0],
+             top_share=v.loc["Proportion Var"].iloc[0])
+    if solution.rotation in OBLIQUE and v.shape[1] > 1:
+        r = solution.phi.where(~np.eye(len(solution.phi), dtype=bool)).abs().stack()
+        a, b = r.idxmax()
+        text += " " + t("fa_phi", language, r=solution.phi.loc[a, b], a=a, b=b)
+    return text
+
+
+def reliability_sentence(table: pd.DataFrame, minimum: float, language: str = "en") -> str:
+    """Whether every scale of :func:`scale_reliability` reaches ``minimum`` alpha, or which do not."""
+    from .i18n import t
+
+    alphas = table["alpha"].dropna()
+    weak = alphas[alphas < minimum]
+    if len(weak):
+        return t("fa_alpha_weak", language, minimum=minimum, scales=", ".join(map(str, weak.index)))
+    return t("fa_alpha", language, minimum=minimum, lowest=alphas.idxmin(), alpha=alphas.min())
+
+
+def components_sentence(pcs: Components, k: int, language: str = "en") -> str:
+    from .i18n import t
+
+    return t("fa_pca", language, k=k, share=pcs.eigenvalues["cumulative"].iloc[k - 1], items=len(pcs.eigenvalues))

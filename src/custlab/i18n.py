@@ -94,8 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
                  "zh": "RFMAI 聚类得到 {k} 类客户；C1 类（占客户 {share:.0%}）贡献 {revenue:.0%} 的收入。"},
     "ka_tags": {"en": "{high:,} customers buy at least {n} times a year; {dormant:,} have not ordered in 12 months.",
                 "zh": "{high:,} 个客户年采购不少于 {n} 次；{dormant:,} 个客户 12 个月内无订单。"},
-    "ka_cross": {"en": "Industry and product category are {dep} (chi-square {chi2:,.0f}, p = {p:.3g}, Cramér's V = {v:.2f}).",
-                 "zh": "行业与产品类别{dep}（卡方 {chi2:,.0f}，p = {p:.3g}，Cramér's V = {v:.2f}）。"},
+    "ka_cross": {"en": "Industry and product category are {dep} (chi-square {chi2:,.0f}, {p}, Cramér's V = {v:.2f}).",
+                 "zh": "行业与产品类别{dep}（卡方 {chi2:,.0f}，{p}，Cramér's V = {v:.2f}）。"},
     "ka_cross_none": {"en": "The cross analysis of {rows} and {cols} is left out: it needs both in the source, with at least two known values each.",
                       "zh": "{rows}与{cols}的交叉分析从略：源数据需同时包含两者，且各自至少有两个已知取值。"},
     # the association's size (CrossTable.strength): "related" alone overstates a significant V of 0.04
@@ -119,6 +119,33 @@ STRINGS: dict[str, dict[str, str]] = {
                         "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%}，源数据中没有互动记录可参考；或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
     "ka_bgnbd": {"en": "BG/NBD model: customers are expected to place {expected:,.0f} repeat orders in the next {days} days.",
                  "zh": "BG/NBD 模型：预计未来 {days} 天客户将复购 {expected:,.0f} 次。"},
+    # survey factors
+    "fa_no_survey": {"en": "The source has no survey table, so this analysis is left out. If the answers are in another table, name it under source.tables.survey in params/base.yaml.",
+                     "zh": "源数据中没有问卷表，本分析从略。如问卷答案在另一张表中，请在 params/base.yaml 中指定。"},
+    "fa_adequacy": {"en": "KMO = {kmo:.2f} ({grade}) and Bartlett's test rejects uncorrelated answers (chi-square {chi2:,.0f}, df {df}, {p}): the {n:,} complete questionnaires share enough to look for factors.",
+                    "zh": "KMO = {kmo:.2f}（{grade}），Bartlett 球形检验拒绝了各题互不相关的假设（卡方 {chi2:,.0f}，自由度 {df}，{p}）：{n:,} 份完整问卷的共同信息足以做因子分析。"},
+    "fa_adequacy_poor": {"en": "KMO = {kmo:.2f} ({grade}; Bartlett's {p}): the {n:,} complete questionnaires share too little for factors to mean much, so read what follows with care.",
+                         "zh": "KMO = {kmo:.2f}（{grade}；Bartlett 检验 {p}）：{n:,} 份完整问卷的共同信息偏少，以下因子结果请谨慎解读。"},
+    "fa_grade_marvelous": {"en": "marvelous", "zh": "极好"}, "fa_grade_meritorious": {"en": "meritorious", "zh": "很好"},
+    "fa_grade_middling": {"en": "middling", "zh": "中等"}, "fa_grade_mediocre": {"en": "mediocre", "zh": "一般"},
+    "fa_grade_miserable": {"en": "miserable", "zh": "较差"}, "fa_grade_unacceptable": {"en": "unacceptable", "zh": "不可接受"},
+    "fa_count": {"en": "Parallel analysis keeps {n} factors: {n} eigenvalues beat the {q:.0%} quantile of random data's (the eigenvalue-above-1 rule would keep {kaiser}).",
+                 "zh": "平行分析保留 {n} 个因子：有 {n} 个特征值高于随机数据特征值的 {q:.0%} 分位数（按特征值大于 1 的准则则保留 {kaiser} 个）。"},
+    "fa_count_set": {"en": "{n} factors, as set in params/20_survey_factors.yaml (parallel analysis would keep {parallel}).",
+                     "zh": "按 params/20_survey_factors.yaml 的设定提取 {n} 个因子（平行分析建议 {parallel} 个）。"},
+    "fa_loadings": {"en": "{n} factors explain {share:.0%} of the answers' variance; {top} explains the most ({top_share:.0%}).",
+                    "zh": "{n} 个因子解释了答案 {share:.0%} 的方差，其中{top}解释最多（{top_share:.0%}）。"},
+    "fa_phi": {"en": "The factors are correlated (up to {r:.2f}, between {a} and {b}), as customers' views of one supplier usually are.",
+               "zh": "因子之间存在相关（最高 {r:.2f}，在{a}与{b}之间），这与客户对同一供应商各方面评价通常相互关联一致。"},
+    "fa_alpha": {"en": "Every scale is reliable: Cronbach's alpha is at least {minimum:.2f} (lowest: {lowest}, {alpha:.2f}).",
+                 "zh": "各量表信度良好：Cronbach's α 均不低于 {minimum:.2f}（最低为{lowest}，{alpha:.2f}）。"},
+    "fa_alpha_weak": {"en": "Cronbach's alpha is below {minimum:.2f} for {scales}: scores on these scales are unreliable, so revise their questions before relying on them.",
+                      "zh": "{scales}的 Cronbach's α 低于 {minimum:.2f}：这些量表的得分不可靠，使用前请修订相应题目。"},
+    "fa_pca": {"en": "The first {k} principal components explain {share:.0%} of the variance of the {items} items.",
+               "zh": "前 {k} 个主成分解释了 {items} 道题目 {share:.0%} 的方差。"},
+    "fa_scree_title": {"en": "Scree plot and parallel analysis", "zh": "碎石图与平行分析"},
+    "fa_observed": {"en": "Survey answers", "zh": "问卷数据"},
+    "fa_random": {"en": "Random data ({q:.0%} quantile)", "zh": "随机数据（{q:.0%} 分位数）"},
 }
 
 
@@ -137,6 +164,15 @@ def t(key: str, language: str = "en", **values) -> str:
     except KeyError:
         raise KeyError(f"No report string '{key}' in custlab.i18n.STRINGS; add it in en and zh.") from None
     return text.format(**values) if values else text
+
+
+def p_text(p: float) -> str:
+    """A p-value as a sentence writes it: "p < 0.001" below that, else "p = 0.0234" (3 significant digits).
+
+    >>> p_text(0.0), p_text(0.02341)
+    ('p < 0.001', 'p = 0.0234')
+    """
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
 
 
 def register(strings: dict[str, dict[str, str]]) -> None:
@@ -187,6 +223,17 @@ LABELS: dict[str, dict[str, str]] = {
     "estimate": {"en": "Estimate", "zh": "估计值"}, "parameter": {"en": "Parameter", "zh": "参数"},
     "category": {"en": "Category", "zh": "品类"}, "amount": {"en": "amount", "zh": "金额"}, "product": {"en": "product", "zh": "产品"},
     "order_date": {"en": "order date", "zh": "下单日期"}, "order_id": {"en": "order number", "zh": "订单号"},
+    "item": {"en": "Item", "zh": "题目"}, "factor": {"en": "Factor", "zh": "因子"}, "with": {"en": "With", "zh": "与"},
+    "h2": {"en": "Communality (h2)", "zh": "共同度 (h2)"}, "u2": {"en": "Uniqueness (u2)", "zh": "特殊度 (u2)"},
+    "complexity": {"en": "Complexity", "zh": "复杂度"}, "msa": {"en": "Sampling adequacy (MSA)", "zh": "取样适切性 (MSA)"},
+    "alpha": {"en": "Cronbach's alpha", "zh": "Cronbach's α"}, "std_alpha": {"en": "Standardized alpha", "zh": "标准化 α"},
+    "items": {"en": "Items", "zh": "所含题目"}, "n_items": {"en": "Number of items", "zh": "题目数"},
+    "component": {"en": "Component", "zh": "成分"}, "eigenvalue": {"en": "Eigenvalue", "zh": "特征值"},
+    "observed": {"en": "Survey answers", "zh": "问卷数据"}, "random": {"en": "Random data", "zh": "随机数据"},
+    "proportion": {"en": "Share of variance", "zh": "方差占比"}, "cumulative": {"en": "Cumulative share", "zh": "累计方差占比"},
+    "statistic": {"en": "Statistic", "zh": "统计量"},
+    "SS loadings": {"en": "Sum of squared loadings", "zh": "载荷平方和"}, "Proportion Var": {"en": "Share of variance", "zh": "方差占比"},
+    "Cumulative Var": {"en": "Cumulative share", "zh": "累计方差占比"},
 }
 
 
@@ -257,6 +304,9 @@ COLUMN_VALUES: dict[str, dict[str, dict[str, str]]] = {
     "criterion": CRITERIA, "reason": REASONS, "scope": _pairs(row=("Row", "整行"), value=("Value", "单个值")),
     "column": LABELS,  # the field a quarantined or changed value was in
     "rule": _pairs(fuzzy=("similar name and details", "名称等信息相似")),  # and exact:<field>, see value_label
+    "statistic": _pairs(kmo=("KMO", "KMO"), bartlett_chi2=("Bartlett's chi-square", "Bartlett 卡方"),
+                        bartlett_df=("Bartlett's df", "Bartlett 自由度"), bartlett_p=("Bartlett's p", "Bartlett p 值"),
+                        respondents=("Complete questionnaires", "完整问卷数")),
 }
 _YES_NO = {True: {"en": "Yes", "zh": "是"}, False: {"en": "No", "zh": "否"}}
 #: in a (tag, level) table, the column whose values a tag's levels are: sizes read 大型/中型, other levels 高/中/低

@@ -98,3 +98,21 @@ def correspondence_map(coords, inertia, language: str = "en"):
     # level names (long industry names) moved apart so that none covers another, each with a line to its point
     adjust_text(names, ax=ax, arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5})
     return fig
+
+
+def scree_plot(parallel, language: str = "en"):
+    """Eigenvalues of the survey answers against random data's (a :class:`custlab.factors.ParallelAnalysis`),
+    the number of factors kept marked."""
+    from .i18n import label, t
+
+    e = parallel.eigenvalues
+    fig, ax = new_figure(7, 4.5)
+    ax.plot(e.index, e["observed"], marker="o", label=t("fa_observed", language))
+    ax.plot(e.index, e["random"], ls="--", color="grey", label=t("fa_random", language, q=parallel.quantile))
+    ax.axvline(parallel.n_factors + 0.5, color="grey", lw=0.5)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel(label("component", language))
+    ax.set_ylabel(label("eigenvalue", language))
+    ax.set_title(t("fa_scree_title", language))
+    ax.legend()
+    return fig

@@ -38,12 +38,19 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     again = runner.run([params], only=["10_key_accounts"], out=tmp_path / "reports", jobs=1, timeout=300)
     assert again.ok, again.summary()
     assert again.outcomes[0].metrics["dropped_key_accounts"] == 0  # same data, same tiers
+    survey = by["20_survey_factors"]  # the planted 4 factors of 5 questions each, from the 120 questionnaires
+    assert survey["respondents"] == small_truth["counts"]["survey"]
+    assert survey["n_factors"] == len(small_truth["survey"]["factors"])
+    assert sorted(survey["items_per_factor"].values()) == [small_truth["survey"]["items_per_factor"]] * 4
+    assert min(survey["cronbach_alpha"].values()) > 0.7 and 0.6 < survey["kmo"] <= 1
+    factors_leader = (result.folder / "20_survey_factors.leadership.html").read_text(encoding="utf-8")
+    assert "Parallel analysis keeps 4 factors" in factors_leader and "report.record" not in factors_leader
     leader = (result.folder / "10_key_accounts.leadership.html").read_text(encoding="utf-8")
     assert "def " not in leader and "report.record" not in leader
     # opens offline: nothing loaded from a CDN (scripts, styles, frames, images, CSS imports and fonts)
     assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)=["\']?(?:https?:)?//', leader + dq_leader)
     assert not re.search(r'(?:url\(|@import)\s*["\']?(?:https?:)?//', leader + dq_leader)
-    for page, figures in ((dq_leader, 1), (leader, 2)):  # heatmap; Pareto curve and correspondence map at least
+    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1)):  # heatmap; Pareto curve and correspondence map; scree plot
         images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
         assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
     import duckdb
@@ -139,13 +146,16 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
     assert set(dq["reconciliation"]) == {"customers", "orders"}
     # a Chinese leadership report is Chinese: the only Latin words left are method names and the
     # parameter file a sentence points to (table headers, values, sentences and chart labels translated)
-    allowed = {"RFM", "RFMAI", "NBD", "means", "params", "key_accounts", "yaml", "Cram", "CNY"}
+    allowed = {"RFM", "RFMAI", "NBD", "means", "params", "key_accounts", "base", "yaml", "Cram", "CNY",
+               "KMO", "Bartlett", "Cronbach"}  # method names, as Chinese reports write them too
     for name in (p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")):
         page = (result.folder / f"{name}.leadership.html").read_text(encoding="utf-8")
         body = re.sub(r"<(script|style)[^>]*>.*?</\1>|<img[^>]*>", "", page[page.index("<body"):], flags=re.S)
         text = re.sub(r"<[^>]+>", " ", body)
         assert set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text)) <= allowed, name
-        assert re.search(r"\d\.\d%", text), name  # shares written as percentages
+        assert re.search(r"\d\.\d%", text) or "<table" not in body, name  # shares written as percentages
+    survey = (result.folder / "20_survey_factors.leadership.html").read_text(encoding="utf-8")
+    assert "源数据中没有问卷表，本分析从略" in survey and "<table" not in survey and "<img" not in survey
 
 
 @pytest.mark.slow
