@@ -325,21 +325,35 @@ def cronbach_alpha(items: pd.DataFrame) -> Reliability:
     return Reliability(raw, std, table, items.shape[1])
 
 
-def scale_reliability(items: pd.DataFrame, solution: FactorSolution) -> pd.DataFrame:
-    """Cronbach's alpha per factor, over the items whose main factor it is (reverse-keyed items
-    with a negative loading are flipped first: alpha assumes one direction)."""
+def _scales(items: pd.DataFrame, solution: FactorSolution):
+    """Per factor: its items (those whose main factor it is), reverse-keyed ones (negative loading)
+    flipped on the answer scale, since alpha and scale means assume one direction."""
     main = solution.main_factor()
-    rows = {}
     for factor in solution.loadings.columns:
         members = list(main.index[main == factor])
         scale = items[members].copy()
         for item in members:
             if solution.loadings.loc[item, factor] < 0:
                 scale[item] = scale[item].max() + scale[item].min() - scale[item]
+        yield factor, members, scale
+
+
+def scale_reliability(items: pd.DataFrame, solution: FactorSolution) -> pd.DataFrame:
+    """Cronbach's alpha per factor, over the items whose main factor it is (reverse-keyed items
+    with a negative loading are flipped first: alpha assumes one direction)."""
+    rows = {}
+    for factor, members, scale in _scales(items, solution):
         rel = cronbach_alpha(scale) if len(members) >= 2 else None
         rows[factor] = {"items": ", ".join(members), "n_items": len(members),
                         "alpha": rel.alpha if rel else np.nan, "std_alpha": rel.std_alpha if rel else np.nan}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("factor")
+
+
+def scale_scores(items: pd.DataFrame, solution: FactorSolution) -> pd.DataFrame:
+    """Each respondent's score on each factor's scale: the mean of its items on the answer scale
+    (reverse-keyed items flipped), as survey reports and driver analyses use them; one column per factor."""
+    return pd.DataFrame({factor: scale.mean(axis=1) for factor, _, scale in _scales(items, solution)},
+                        index=items.index).rename_axis(columns="factor")
 
 
 # --------------------------------------------------------------------------- principal components
