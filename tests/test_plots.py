@@ -88,3 +88,14 @@ def test_correspondence_map_labels_cover_neither_each_other_nor_leave_the_chart(
     frame = ax.get_window_extent(renderer)
     assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
     matplotlib.pyplot.close(fig)
+
+
+def test_importance_bars_show_each_drivers_share_largest_on_top():
+    plots.use_theme()
+    importance = pd.DataFrame({"lmg": [0.3, 0.1], "explained_share": [0.75, 0.25]}, index=pd.Index(["服务", "价格"], name="driver"))
+    fig = plots.importance_bars(importance, "满意度", "zh")
+    ax = fig.axes[0]
+    assert (ax.get_title(), ax.get_xlabel()) == ("满意度的驱动因素", "占已解释方差（%）")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["价格", "服务"]  # barh draws bottom-up: the largest on top
+    assert [round(p.get_width()) for p in ax.patches] == [25, 75] and [t.get_text() for t in ax.texts] == [" 25%", " 75%"]
+    matplotlib.pyplot.close(fig)

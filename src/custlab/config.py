@@ -266,10 +266,27 @@ class SurveyFactorsParams(BaseParams):
     factors: FactorSettings = field(default_factory=FactorSettings)
 
 
+@dataclass(frozen=True)
+class DriverSettings:
+    """Driver analysis (params/30_satisfaction_drivers.yaml, key ``drivers``); the factor scales
+    are those of 20_survey_factors, with its settings."""
+
+    outcomes: list[str] = field(default_factory=lambda: ["satisfaction", "loyalty"])  # survey columns the scales explain
+    robust: bool = True  # heteroscedasticity-robust (HC3) standard errors
+
+
+@dataclass(frozen=True)
+class DriversParams(BaseParams):
+    """Parameters of 30_satisfaction_drivers."""
+
+    drivers: DriverSettings = field(default_factory=DriverSettings)
+
+
 NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
     "00_data_quality": DataQualityParams,
     "10_key_accounts": KeyAccountsParams,
     "20_survey_factors": SurveyFactorsParams,
+    "30_satisfaction_drivers": DriversParams,
 }
 
 

@@ -206,6 +206,11 @@ class FactorSolution:
         weights = np.linalg.solve(self._correlation, self.structure.to_numpy())
         return pd.DataFrame(z.to_numpy() @ weights, index=items.index, columns=self.loadings.columns)
 
+    def items_by_factor(self) -> dict[str, list[str]]:
+        """The items of each factor (those whose main factor it is), in item order."""
+        main = self.main_factor()
+        return {factor: list(main.index[main == factor]) for factor in self.loadings.columns}
+
     def named(self, factors: dict[str, str] | None = None, items: dict[str, str] | None = None) -> FactorSolution:
         """The same solution with factors called by ``factors`` (F1 -> name) and items labelled by
         ``items`` (q01 -> "q01 question"), for reports (score respondents with the solution as fitted)."""
@@ -328,9 +333,7 @@ def cronbach_alpha(items: pd.DataFrame) -> Reliability:
 def _scales(items: pd.DataFrame, solution: FactorSolution):
     """Per factor: its items (those whose main factor it is), reverse-keyed ones (negative loading)
     flipped on the answer scale, since alpha and scale means assume one direction."""
-    main = solution.main_factor()
-    for factor in solution.loadings.columns:
-        members = list(main.index[main == factor])
+    for factor, members in solution.items_by_factor().items():
         scale = items[members].copy()
         for item in members:
             if solution.loadings.loc[item, factor] < 0:

@@ -143,6 +143,12 @@ STRINGS: dict[str, dict[str, str]] = {
                       "zh": "{scales}的 Cronbach's α 低于 {minimum:.2f}：这些量表的得分不可靠，使用前请修订相应题目。"},
     "fa_pca": {"en": "The first {k} principal components explain {share:.0%} of the variance of the {items} items.",
                "zh": "前 {k} 个主成分解释了 {items} 道题目 {share:.0%} 的方差。"},
+    "rg_drivers": {"en": "The {k} factor scales explain {r2:.0%} of the variance in {outcome} ({n:,} questionnaires): {top} matters most ({share:.0%} of what they explain), {last} least ({last_share:.0%}).",
+                   "zh": "{k} 个因子量表解释了{outcome} {r2:.0%} 的方差（{n:,} 份问卷）：{top}影响最大（占已解释部分的 {share:.0%}），{last}最小（{last_share:.0%}）。"},
+    "rg_no_outcome": {"en": "The survey table has no {outcome} column, so what drives it is left out.",
+                      "zh": "问卷表中没有{outcome}字段，其驱动因素分析从略。"},
+    "rg_title": {"en": "What drives {outcome}", "zh": "{outcome}的驱动因素"},
+    "rg_axis": {"en": "Share of explained variance (%)", "zh": "占已解释方差（%）"},
     "fa_scree_title": {"en": "Scree plot and parallel analysis", "zh": "碎石图与平行分析"},
     "fa_observed": {"en": "Survey answers", "zh": "问卷数据"},
     "fa_random": {"en": "Random data ({q:.0%} quantile)", "zh": "随机数据（{q:.0%} 分位数）"},
@@ -232,6 +238,13 @@ LABELS: dict[str, dict[str, str]] = {
     "observed": {"en": "Survey answers", "zh": "问卷数据"}, "random": {"en": "Random data", "zh": "随机数据"},
     "proportion": {"en": "Share of variance", "zh": "方差占比"}, "cumulative": {"en": "Cumulative share", "zh": "累计方差占比"},
     "statistic": {"en": "Statistic", "zh": "统计量"},
+    "satisfaction": {"en": "Satisfaction", "zh": "满意度"}, "loyalty": {"en": "Loyalty", "zh": "忠诚度"},
+    "driver": {"en": "Driver", "zh": "驱动因素"}, "term": {"en": "Term", "zh": "项"},
+    "lmg": {"en": "Relative importance (share of R²)", "zh": "相对重要性（R² 分解）"},
+    "explained_share": {"en": "Share of explained variance", "zh": "占已解释方差"},
+    "std_error": {"en": "Std. error", "zh": "标准误"}, "p_value": {"en": "p", "zh": "p 值"},
+    "ci_low": {"en": "95% CI, low", "zh": "95% 置信下限"}, "ci_high": {"en": "95% CI, high", "zh": "95% 置信上限"},
+    "beta": {"en": "Standardized beta", "zh": "标准化系数"}, "vif": {"en": "Variance inflation (VIF)", "zh": "方差膨胀因子"},
     "SS loadings": {"en": "Sum of squared loadings", "zh": "载荷平方和"}, "Proportion Var": {"en": "Share of variance", "zh": "方差占比"},
     "Cumulative Var": {"en": "Cumulative share", "zh": "累计方差占比"},
 }
@@ -306,7 +319,8 @@ COLUMN_VALUES: dict[str, dict[str, dict[str, str]]] = {
     "rule": _pairs(fuzzy=("similar name and details", "名称等信息相似")),  # and exact:<field>, see value_label
     "statistic": _pairs(kmo=("KMO", "KMO"), bartlett_chi2=("Bartlett's chi-square", "Bartlett 卡方"),
                         bartlett_df=("Bartlett's df", "Bartlett 自由度"), bartlett_p=("Bartlett's p", "Bartlett p 值"),
-                        respondents=("Complete questionnaires", "完整问卷数")),
+                        respondents=("Complete questionnaires", "完整问卷数"), r2=("R²", "R²"),
+                        adj_r2=("Adjusted R²", "调整后 R²"), f_p_value=("F test p", "F 检验 p 值")),
 }
 _YES_NO = {True: {"en": "Yes", "zh": "是"}, False: {"en": "No", "zh": "否"}}
 #: in a (tag, level) table, the column whose values a tag's levels are: sizes read 大型/中型, other levels 高/中/低

@@ -47,6 +47,14 @@ def new_figure(width: float = 8, height: float = 4.5):
     return plt.subplots(figsize=(width, height))
 
 
+def show(fig) -> None:
+    """Display ``fig`` where the cell is, not after it (a loop that draws a chart per outcome), and close it."""
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
 def pareto_curve(tiers, language: str = "en"):
     """Cumulative share of value against share of customers, with the 80/20 guides."""
     from .i18n import t
@@ -115,4 +123,19 @@ def scree_plot(parallel, language: str = "en"):
     ax.set_ylabel(label("eigenvalue", language))
     ax.set_title(t("fa_scree_title", language))
     ax.legend()
+    return fig
+
+
+def importance_bars(importance, outcome: str, language: str = "en"):
+    """Each driver's share of the explained variance (a :class:`custlab.regression.DriverModel`'s
+    ``importance``), largest on top; ``outcome`` as the title names it."""
+    from .i18n import t
+
+    fig, ax = new_figure(7, 0.5 * len(importance) + 1.5)
+    shares = importance["explained_share"].iloc[::-1] * 100
+    ax.barh([str(i) for i in shares.index], shares.to_numpy())
+    for y, share in enumerate(shares):
+        ax.text(share, y, f" {share:.0f}%", va="center")
+    ax.set_xlabel(t("rg_axis", language))
+    ax.set_title(t("rg_title", language, outcome=outcome))
     return fig

@@ -132,6 +132,6 @@ def drivers_sentence(model: DriverModel, language: str = "en", outcome_label: st
     from .i18n import t
 
     top = model.importance.index[0]
-    return t("rg_drivers", language, outcome=outcome_label or model.outcome, r2=model.r2, n=model.n, top=top,
+    return t("rg_drivers", language, k=len(model.importance), outcome=outcome_label or model.outcome, r2=model.r2, n=model.n, top=top,
              share=model.importance["explained_share"].iloc[0], last=model.importance.index[-1],
              last_share=model.importance["explained_share"].iloc[-1])

@@ -41,7 +41,14 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     survey = by["20_survey_factors"]  # the planted 4 factors of 5 questions each, from the 120 questionnaires
     assert survey["respondents"] == small_truth["counts"]["survey"]
     assert survey["n_factors"] == len(small_truth["survey"]["factors"])
-    assert sorted(survey["items_per_factor"].values()) == [small_truth["survey"]["items_per_factor"]] * 4
+    planted = {f: sorted(q for q, row in small_truth["survey"]["loadings"].items() if row[f] > 0) for f in small_truth["survey"]["factors"]}
+    assert sorted(survey["factor_items"].values()) == sorted(planted.values())
+    factor_of = {name: next(f for f, its in survey["factor_items"].items() if its == items) for name, items in planted.items()}
+    drivers = by["30_satisfaction_drivers"]  # satisfaction = 1.0 quality + 0.8 relationship + 0.6 service + 0.3 price
+    top = lambda shares: max(shares, key=shares.get)  # noqa: E731  (the full order is checked at 1,500 in test_regression)
+    assert top(drivers["satisfaction_drivers"]) == factor_of["product_quality"]
+    assert top(drivers["loyalty_drivers"]) == factor_of["relationship"]  # loyalty = 0.6 satisfaction + 0.5 relationship
+    assert sum(drivers["satisfaction_drivers"].values()) == pytest.approx(1) and drivers["satisfaction_r2"] > 0.5
     assert min(survey["cronbach_alpha"].values()) > 0.7 and 0.6 < survey["kmo"] <= 1
     factors_leader = (result.folder / "20_survey_factors.leadership.html").read_text(encoding="utf-8")
     assert "Parallel analysis keeps 4 factors" in factors_leader and "report.record" not in factors_leader
@@ -50,7 +57,8 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     # opens offline: nothing loaded from a CDN (scripts, styles, frames, images, CSS imports and fonts)
     assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)=["\']?(?:https?:)?//', leader + dq_leader)
     assert not re.search(r'(?:url\(|@import)\s*["\']?(?:https?:)?//', leader + dq_leader)
-    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1)):  # heatmap; Pareto curve and correspondence map; scree plot
+    drivers_leader = (result.folder / "30_satisfaction_drivers.leadership.html").read_text(encoding="utf-8")
+    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
         images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
         assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
     import duckdb
@@ -154,8 +162,9 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
         text = re.sub(r"<[^>]+>", " ", body)
         assert set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text)) <= allowed, name
         assert re.search(r"\d\.\d%", text) or "<table" not in body, name  # shares written as percentages
-    survey = (result.folder / "20_survey_factors.leadership.html").read_text(encoding="utf-8")
-    assert "源数据中没有问卷表，本分析从略" in survey and "<table" not in survey and "<img" not in survey
+    for name in ("20_survey_factors", "30_satisfaction_drivers"):
+        survey = (result.folder / f"{name}.leadership.html").read_text(encoding="utf-8")
+        assert "源数据中没有问卷表，本分析从略" in survey and "<table" not in survey and "<img" not in survey, name
 
 
 @pytest.mark.slow
