@@ -389,3 +389,21 @@ def test_cli_exit_code_of_a_stopped_run_is_the_shells(monkeypatch, capsys):
     monkeypatch.setattr(_forkserver, "start", lambda: None)
     assert cli.main(["run", "monthly.yaml"]) == 130
     assert "custlab: Run r1 was stopped by SIGINT" in capsys.readouterr().err
+
+
+def test_with_several_jobs_the_longest_notebooks_start_first(tmp_path):
+    # last runs' seconds: the newest successful one per notebook counts; a failed run's does not
+    import json
+
+    from custlab.runs import longest_first
+
+    def manifest(run_id, notebooks):
+        (tmp_path / run_id).mkdir()
+        (tmp_path / run_id / "manifest.json").write_text(json.dumps({"run_id": run_id, "status": "ok", "notebooks": {
+            name: {"status": status, "seconds": seconds} for name, (status, seconds) in notebooks.items()}}))
+
+    manifest("20260101-000000-aaaa", {"00_dq": ("ok", 9.0), "10_ka": ("ok", 3.4), "20_fa": ("ok", 1.8)})
+    manifest("20260201-000000-bbbb", {"00_dq": ("ok", 1.7), "10_ka": ("failed", 0.5)})
+    names = ["00_dq", "10_ka", "20_fa", "30_new"]
+    assert longest_first(names, tmp_path, "20260301-000000-cccc") == ["30_new", "10_ka", "20_fa", "00_dq"]
+    assert longest_first(names, tmp_path, "20260115-000000-dddd") == ["30_new", "00_dq", "10_ka", "20_fa"]  # only runs before it

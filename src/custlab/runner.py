@@ -36,7 +36,7 @@ from . import _forkserver, _worker, cache, config
 from .errors import CustlabError, ParamsError, RunInterrupted
 from ._worker import kill_tree, publish_notebook
 from .report import atomic_symlink, atomic_write, atomic_write_json
-from .runs import list_runs, previous_metrics, render_run_index, render_runs_index  # noqa: F401 - list_runs is public here too
+from .runs import list_runs, longest_first, previous_metrics, render_run_index, render_runs_index  # noqa: F401 - list_runs is public here too
 
 log = logging.getLogger("custlab.runner")
 log.propagate = False  # the run log goes to run.log; the console gets the progress lines
@@ -278,6 +278,10 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
                 _record_failed_preparation(exc, manifest, outcomes, folder, reports, run_id, language)
                 raise
         prepared = time.monotonic()
+        if jobs > 1:  # several at once: the longest first, as the last runs timed them
+            order = longest_first([nb.stem for nb in notebooks], reports, run_id)
+            notebooks = sorted(notebooks, key=lambda nb: order.index(nb.stem))
+        log.info("order: %s", ", ".join(nb.stem for nb in notebooks))
         _execute_all(_tasks(notebooks, validated, files, jobs, timeout, folder), outcomes, jobs, timeout, folder,
                      progress)
     except _Stop as interruption:

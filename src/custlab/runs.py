@@ -57,16 +57,34 @@ def _metrics_html(metrics: dict[str, Any], previous: tuple[str, dict[str, Any]] 
     return table + (f"<details><summary>{t('metric_details')}</summary>{others}</details>" if others else "")
 
 
-def previous_metrics(reports: Path, run_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Per notebook, the newest run before ``run_id`` in which it succeeded: (run id, its key numbers)."""
+def _previous_ok(reports: Path, run_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Per notebook, the newest run before ``run_id`` in which it succeeded: (run id, its manifest entry)."""
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     for m in list_runs(reports):
         if m["run_id"] >= run_id:
             continue
         for name, n in m.get("notebooks", {}).items():
             if n.get("status") == "ok" and name not in found:
-                found[name] = (m["run_id"], n.get("metrics", {}))
+                found[name] = (m["run_id"], n)
     return found
+
+
+def previous_metrics(reports: Path, run_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Per notebook, the newest run before ``run_id`` in which it succeeded: (run id, its key numbers)."""
+    return {name: (run, n.get("metrics", {})) for name, (run, n) in _previous_ok(reports, run_id).items()}
+
+
+def longest_first(names: list[str], reports: Path, run_id: str) -> list[str]:
+    """``names`` in the order to start them with several at once: by their last successful run's
+    seconds, longest first (so that no long notebook starts last while the other workers idle),
+    notebooks without one first of all (they may be long), ties in name order.
+
+    >>> longest_first(["00_a", "10_b"], Path("/nonexistent"), "x")
+    ['00_a', '10_b']
+    """
+    seconds = {name: n.get("seconds") for name, (_, n) in _previous_ok(reports, run_id).items()}
+    unknown = float("inf")
+    return sorted(names, key=lambda name: (-(unknown if seconds.get(name) is None else seconds[name]), name))
 
 
 def render_run_index(manifest: dict[str, Any], language: str = "en",
