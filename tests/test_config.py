@@ -195,17 +195,19 @@ def test_the_checked_names_match_the_analyses():
     assert set(typing.get_args(hints["rotation"])) == set(factors.ROTATIONS)
 
 
-def test_factor_settings_are_checked(params_dir, tmp_path):
+@pytest.mark.parametrize("text, message", [
+    ("rotation: geomin", r"factors.rotation.*oblimin"),
+    ("factor_names: {service: 服务}", r"factors.factor_names.*factor keys F1, F2"),
+    ("n_factors: 0", r"factors.n_factors"),
+])
+def test_factor_settings_are_checked(params_dir, tmp_path, text, message):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("factors:\n  rotation: geomin\n", encoding="utf-8")
-    with pytest.raises(ParamsError, match=r"factors.rotation.*oblimin"):
+    bad.write_text(f"factors:\n  {text}\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=message):
         config.load_params("20_survey_factors", [bad], params_dir=params_dir)
-    bad.write_text("factors:\n  factor_names: {service: 服务}\n", encoding="utf-8")
-    with pytest.raises(ParamsError, match=r"factors.factor_names.*factor keys F1, F2"):
-        config.load_params("20_survey_factors", [bad], params_dir=params_dir)
-    bad.write_text("factors:\n  n_factors: 0\n", encoding="utf-8")
-    with pytest.raises(ParamsError, match=r"factors.n_factors"):
-        config.load_params("20_survey_factors", [bad], params_dir=params_dir)
+
+
+def test_factor_settings_are_read(params_dir, tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("factors:\n  n_factors: 3\n  rotation: varimax\n  factor_names: {F1: {en: Service, zh: 服务}}\n", encoding="utf-8")
     fs = config.load_params("20_survey_factors", [good], params_dir=params_dir).factors
