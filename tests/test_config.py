@@ -211,4 +211,4 @@ def test_factor_settings_are_read(params_dir, tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("factors:\n  n_factors: 3\n  rotation: varimax\n  factor_names: {F1: {en: Service, zh: 服务}}\n", encoding="utf-8")
     fs = config.load_params("20_survey_factors", [good], params_dir=params_dir).factors
-    assert (fs.n_factors, fs.rotation, fs.factor_names["F1"].in_language("zh")) == (3, "varimax", "服务")
+    assert (fs.n_factors, fs.rotation, config.texts_in(fs.factor_names, "zh")) == (3, "varimax", {"F1": "服务"})

@@ -199,6 +199,11 @@ class Texts:
         return getattr(self, language) or self.en or self.zh or ""
 
 
+def texts_in(texts: dict[str, str | Texts], language: str) -> dict[str, str]:
+    """A parameter's texts (one text, or one per language) in ``language``."""
+    return {key: text if isinstance(text, str) else text.in_language(language) for key, text in texts.items()}
+
+
 def _strategy_defaults() -> dict[str, Texts]:
     return {"high": Texts("dedicated account manager, quarterly business review", "专属客户经理，季度业务回顾"),
             "high_at_risk": Texts("executive visit and win-back plan", "高层拜访与挽回方案"),
@@ -232,8 +237,7 @@ class KeyAccountSettings:
 
     def actions(self, language: str) -> dict[str, str]:
         """The strategy's action per group in ``language``."""
-        return {group: text if isinstance(text, str) else text.in_language(language)
-                for group, text in self.strategy.items()}
+        return texts_in(self.strategy, language)
 
 
 @dataclass(frozen=True)
