@@ -111,7 +111,7 @@ class Adequacy:
         return "unacceptable"
 
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame({"value": [self.kmo, self.chi2, self.df, self.p_value, self.n]},
+        return pd.DataFrame({"estimate": [self.kmo, self.chi2, self.df, self.p_value, self.n]},
                             index=pd.Index(["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p", "respondents"], name="statistic"))
 
 

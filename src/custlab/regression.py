@@ -42,7 +42,7 @@ class DriverModel:
     robust: bool
 
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame({"value": [self.r2, self.adj_r2, self.f_p_value, self.n]},
+        return pd.DataFrame({"estimate": [self.r2, self.adj_r2, self.f_p_value, self.n]},
                             index=pd.Index(["r2", "adj_r2", "f_p_value", "respondents"], name="statistic"))
 
 
