@@ -193,18 +193,25 @@ def test_the_checked_names_match_the_analyses():
     hints = typing.get_type_hints(config.FactorSettings)
     assert typing.get_args(hints["method"]) == factors.METHODS
     assert set(typing.get_args(hints["rotation"])) == set(factors.ROTATIONS)
+    from custlab import segments
+    assert typing.get_args(typing.get_type_hints(config.SegmentSettings)["method"]) == segments.METHODS
 
 
-@pytest.mark.parametrize("text, message", [
-    ("rotation: geomin", r"factors.rotation.*oblimin"),
-    ("factor_names: {service: 服务}", r"factors.factor_names.*factor keys F1, F2"),
-    ("n_factors: 0", r"factors.n_factors"),
+@pytest.mark.parametrize("notebook, section, text, message", [
+    ("20_survey_factors", "factors", "rotation: geomin", r"factors.rotation.*oblimin"),
+    ("20_survey_factors", "factors", "factor_names: {service: 服务}", r"factors.factor_names.*factor keys F1, F2"),
+    ("20_survey_factors", "factors", "n_factors: 0", r"factors.n_factors"),
+    ("40_customer_segments", "segments", "method: dbscan", r"segments.method.*'kmeans' or 'ward' or 'gmm'"),
+    ("40_customer_segments", "segments", "k_range: [1, 5]", r"segments.k_range.*2 <= lowest <= highest"),
+    ("40_customer_segments", "segments", "k: 1", r"segments.k"),
+    ("40_customer_segments", "segments", "segment_names: {big: 大客户}", r"segments.segment_names.*segment keys S1, S2"),
+    ("40_customer_segments", "segments", "stability_iterations: 3", r"segments.stability_iterations"),
 ])
-def test_factor_settings_are_checked(params_dir, tmp_path, text, message):
+def test_analysis_settings_are_checked(params_dir, tmp_path, notebook, section, text, message):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"factors:\n  {text}\n", encoding="utf-8")
+    bad.write_text(f"{section}:\n  {text}\n", encoding="utf-8")
     with pytest.raises(ParamsError, match=message):
-        config.load_params("20_survey_factors", [bad], params_dir=params_dir)
+        config.load_params(notebook, [bad], params_dir=params_dir)
 
 
 def test_factor_settings_are_read(params_dir, tmp_path):

@@ -99,3 +99,20 @@ def test_importance_bars_show_each_drivers_share_largest_on_top():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["价格", "服务"]  # barh draws bottom-up: the largest on top
     assert [round(p.get_width()) for p in ax.patches] == [25, 75] and [t.get_text() for t in ax.texts] == [" 25%", " 75%"]
     matplotlib.pyplot.close(fig)
+
+
+def test_segment_heatmap_names_segments_and_features_in_the_report_language():
+    plots.use_theme()
+    z = pd.DataFrame({"order_rate": [1.2, -0.4], "mix:设备": [-0.5, 2.5]},
+                     index=pd.Index(["S1", "S2"], name="customer_segment"))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font")  # seaborn's own deprecation warnings aside
+        fig = plots.segment_heatmap(z, {"S1": "核心客户"}, "zh")
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.get_title() == "各细分群体的特征"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["月均订单数", "设备支出占比"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["核心客户", "S2"]
+    assert [t.get_text() for t in ax.texts] == ["1.2", "-0.5", "-0.4", "2.5"]
+    assert ax.collections[0].get_clim() == (-2.5, 2.5)  # symmetric around zero: red above average, blue below
+    matplotlib.pyplot.close(fig)

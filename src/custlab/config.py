@@ -286,11 +286,35 @@ class DriversParams(BaseParams):
     drivers: DriverSettings = field(default_factory=DriverSettings)
 
 
+@dataclass(frozen=True)
+class SegmentSettings:
+    """Behavioural segmentation (params/40_customer_segments.yaml, key ``segments``)."""
+
+    months: int = field(default=24, metadata=number(2))  # the window of buying behaviour, up to as_of
+    features: list[str] = field(default_factory=list)  # behaviour features to cluster on; empty = all of them
+    method: Literal["kmeans", "ward", "gmm"] = "kmeans"  # as custlab.segments.METHODS
+    k: int | None = field(default=None, metadata=number(2))  # None = chosen in k_range (silhouette; BIC for gmm)
+    k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=allowed(
+        lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest"))
+    stability_iterations: int = field(default=30, metadata=number(10))  # bootstrap resamples for the Jaccard stability
+    random_state: int = 0
+    segment_names: dict[str, str | Texts] = field(default_factory=dict, metadata=allowed(  # named after a first run
+        lambda v: all(re.fullmatch(r"S[1-9]\d*", k) for k in v), "segment keys S1, S2, ... as the profile table numbers them"))
+
+
+@dataclass(frozen=True)
+class SegmentsParams(BaseParams):
+    """Parameters of 40_customer_segments."""
+
+    segments: SegmentSettings = field(default_factory=SegmentSettings)
+
+
 NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
     "00_data_quality": DataQualityParams,
     "10_key_accounts": KeyAccountsParams,
     "20_survey_factors": SurveyFactorsParams,
     "30_satisfaction_drivers": DriversParams,
+    "40_customer_segments": SegmentsParams,
 }
 
 

@@ -139,3 +139,22 @@ def importance_bars(importance, outcome: str, language: str = "en"):
     ax.set_xlabel(t("rg_axis", language))
     ax.set_title(t("rg_title", language, outcome=outcome))
     return fig
+
+
+def segment_heatmap(z_means, names: dict[str, str] | None = None, language: str = "en"):
+    """Each segment's feature means in standard deviations from the average customer (from
+    :func:`custlab.segments.z_means`), diverging around zero; ``names`` relabels the segments."""
+    from .i18n import t
+    from .segments import feature_label
+
+    data = z_means.rename(index=names or {}, columns=lambda c: feature_label(c, language))
+    fig, ax = new_figure(max(7, 0.9 * data.shape[1] + 2), 0.55 * len(data) + 2.2)
+    limit = max(1.0, float(abs(data.to_numpy()).max()))
+    sns.heatmap(data, ax=ax, cmap="RdBu_r", center=0, vmin=-limit, vmax=limit, annot=True, fmt=".1f",
+                cbar_kws={"label": t("sg_heatmap_note", language)})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelrotation=30)
+    plt.setp(ax.get_xticklabels(), ha="right")
+    ax.set_title(t("sg_heatmap_title", language))
+    return fig

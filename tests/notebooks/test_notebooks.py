@@ -58,7 +58,15 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     assert not re.search(r'<(?:script|link|img|iframe)[^>]+(?:src|href)=["\']?(?:https?:)?//', leader + dq_leader)
     assert not re.search(r'(?:url\(|@import)\s*["\']?(?:https?:)?//', leader + dq_leader)
     drivers_leader = (result.folder / "30_satisfaction_drivers.leadership.html").read_text(encoding="utf-8")
-    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
+    seg = by["40_customer_segments"]  # every customer with an order in the 24 months, in one segment each
+    assert seg["customers_segmented"] == sum(seg["segment_sizes"].values()) > 300
+    assert set(seg["segment_sizes"]) == set(seg["segment_stability"]) == {f"S{i + 1}" for i in range(seg["n_segments"])}
+    assert max(seg["segment_revenue_share"], key=seg["segment_revenue_share"].get) == "S1"
+    members = (result.folder / "40_customer_segments" / "segments.csv").read_text(encoding="utf-8").splitlines()
+    assert members[0] == "customer_id,customer_segment" and len(members) - 1 == seg["customers_segmented"]
+    seg_leader = (result.folder / "40_customer_segments.leadership.html").read_text(encoding="utf-8")
+    assert f"{seg['n_segments']} segments" in seg_leader and "customer_id," not in seg_leader
+    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2), (seg_leader, 1)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
         images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
         assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
     import duckdb
@@ -155,7 +163,7 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
     # a Chinese leadership report is Chinese: the only Latin words left are method names and the
     # parameter file a sentence points to (table headers, values, sentences and chart labels translated)
     allowed = {"RFM", "RFMAI", "NBD", "means", "params", "key_accounts", "base", "yaml", "Cram", "CNY",
-               "KMO", "Bartlett", "Cronbach"}  # method names, as Chinese reports write them too
+               "KMO", "Bartlett", "Cronbach", "Jaccard"}  # method names, as Chinese reports write them too
     for name in (p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")):
         page = (result.folder / f"{name}.leadership.html").read_text(encoding="utf-8")
         body = re.sub(r"<(script|style)[^>]*>.*?</\1>|<img[^>]*>", "", page[page.index("<body"):], flags=re.S)
