@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lab bench bench-dedupe lifetimes-env febrl-reference psych-reference sample clean
+.PHONY: venv demo test lab bench bench-dedupe lifetimes-env febrl-reference psych-reference conjoint-reference sample clean
 
 venv: $(STAMP)
 
@@ -49,6 +49,12 @@ febrl-reference:
 psych-reference:
 	command -v Rscript >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core r-cran-psych r-cran-gparotation)
 	Rscript benchmarks/psych_reference.R .
+
+# R survival's clogit (the conditional-logit reference on bayesm's public camera conjoint data), from
+# Debian's packages (as root); rewrites tests/data/camera.csv.gz and tests/results/clogit_camera_*.csv
+conjoint-reference:
+	Rscript -e 'library(survival); library(bayesm)' >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core r-cran-survival r-cran-bayesm)
+	Rscript benchmarks/conjoint_reference.R .
 
 # a million companies: about 9 minutes to generate, then duplicate detection
 bench-dedupe: $(STAMP)

@@ -1,0 +1,384 @@
+"""Conjoint analysis: what customers trade off between the attributes of an offer.
+
+Two kinds of task, as the ``conjoint_responses`` table holds them (column ``kind``):
+
+- **rating** (traditional conjoint): each respondent rates profiles; an OLS regression per
+  respondent on effects-coded levels gives individual part-worths (each attribute's levels sum to
+  zero), whose average is the market's, and whose range per attribute, as a share of the sum of
+  ranges, is the attribute's importance (averaged over respondents, as SPSS Conjoint and Sawtooth
+  report it).
+- **choice** (choice-based conjoint): each respondent picks one of several profiles per task; a
+  conditional (multinomial) logit by maximum likelihood (statsmodels' ``ConditionalLogit``,
+  checked against R survival's ``clogit`` in tests/test_conjoint.py, the model mlogit fits
+  without alternative-specific constants) gives part-worths with standard errors. With a numeric
+  price entered linearly, a level's willingness to pay is its part-worth over the price
+  coefficient.
+
+A market simulator turns either model into shares of preference for products described by their
+levels (the logit rule for the choice model, first choice per respondent for ratings), and
+customers with alike individual part-worths are grouped into preference classes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from .errors import AnalysisError
+
+DESIGN_COLUMNS = ("profile_id", "in_rating_design")  # design columns that are not attributes
+SEP = "|"  # coded column names: "<attribute>|<level>"
+
+
+# --------------------------------------------------------------------------- design and coding
+def attribute_levels(design: pd.DataFrame, attributes: list[str] | None = None) -> dict[str, list]:
+    """Each attribute's levels: numbers ascending, text in the order the design first shows it.
+
+    The last level of each attribute is the one effects coding leaves out (its part-worth is
+    minus the sum of the others').
+    """
+    columns = list(attributes) if attributes else [c for c in design.columns if c not in DESIGN_COLUMNS]
+    missing = [c for c in columns if c not in design.columns]
+    if missing:
+        raise AnalysisError(f"Table conjoint_design has no column {', '.join(missing)}: list attributes it has "
+                            f"({', '.join(c for c in design.columns if c not in DESIGN_COLUMNS)}) under conjoint.attributes.")
+    levels = {}
+    for c in columns:
+        values = design[c].dropna()
+        levels[c] = sorted(values.unique().tolist()) if pd.api.types.is_numeric_dtype(values) else list(pd.unique(values))
+        if len(levels[c]) < 2:
+            raise AnalysisError(f"Attribute {c} of table conjoint_design has {len(levels[c])} level, so it cannot be traded "
+                                f"off: leave it out of conjoint.attributes.")
+    return levels
+
+
+def effects_coded(profiles: pd.DataFrame, levels: dict[str, list], linear: str | None = None) -> pd.DataFrame:
+    """Profiles as the regression sees them: per attribute, one column per level but the last
+    (1 for that level, -1 for the last level, 0 otherwise); ``linear`` enters as its number."""
+    columns = {}
+    for attribute, lv in levels.items():
+        value = profiles[attribute]
+        if attribute == linear:
+            columns[attribute] = value.astype(float)
+            continue
+        unknown = sorted(set(value.dropna()) - set(lv), key=str)
+        if unknown:
+            raise AnalysisError(f"Attribute {attribute} has level {unknown[0]!r}, which is not among {', '.join(map(str, lv))}.")
+        last = (value == lv[-1]).astype(float)
+        for level in lv[:-1]:
+            columns[f"{attribute}{SEP}{level}"] = (value == level).astype(float) - last
+    return pd.DataFrame(columns, index=profiles.index)
+
+
+def _full(coded: pd.Series, levels: dict[str, list], cov: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Part-worths of every level (the left-out level's is minus the others' sum), with standard
+    errors when the coefficients' covariance is given."""
+    rows = []
+    for attribute, lv in levels.items():
+        names = [f"{attribute}{SEP}{level}" for level in lv[:-1]]
+        if names[0] not in coded.index:
+            continue  # entered linearly
+        for level, name in zip(lv, [*names, None]):
+            weights = pd.Series(0.0, index=coded.index)
+            weights[names if name is None else [name]] = -1.0 if name is None else 1.0
+            row = {"attribute": attribute, "level": level, "part_worth": float(weights @ coded)}
+            if cov is not None:
+                row["std_error"] = float(np.sqrt(weights @ cov.loc[coded.index, coded.index] @ weights))
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["attribute", "level"])
+
+
+def importance_of(part_worths: pd.Series) -> pd.Series:
+    """Each attribute's range of part-worths as a share of the sum of ranges."""
+    ranges = part_worths.groupby(level="attribute", sort=False).agg(lambda s: s.max() - s.min())
+    return (ranges / ranges.sum()).rename("importance")
+
+
+def _responses(design: pd.DataFrame, responses: pd.DataFrame, kind: str, levels: dict[str, list]) -> pd.DataFrame:
+    """Responses of one ``kind`` with their profiles' levels."""
+    rows = responses.loc[responses["kind"] == kind] if "kind" in responses else responses
+    if rows.empty:
+        raise AnalysisError(f"Table conjoint_responses has no {kind} tasks (column kind = '{kind}').")
+    unknown = ~rows["profile_id"].isin(design["profile_id"])
+    if unknown.any():
+        first = rows.index[unknown.to_numpy()][0]
+        raise AnalysisError(f"Table conjoint_responses row {first} names profile_id {rows.loc[first, 'profile_id']}, which "
+                            f"table conjoint_design does not have: fix the profile or add it to the design.")
+    return rows.merge(design[["profile_id", *levels]], on="profile_id", how="left", validate="many_to_one")
+
+
+def _check_products(products: dict[str, dict], levels: dict[str, list], linear: str | None) -> pd.DataFrame:
+    """Simulator products as a table of levels, every attribute set to a level the design has."""
+    table = pd.DataFrame.from_dict(products, orient="index")
+    for name, spec in products.items():
+        for attribute, lv in levels.items():
+            if attribute not in spec:
+                raise AnalysisError(f"Product {name!r} of conjoint.products does not set {attribute}: give every product "
+                                    f"a level of each attribute ({', '.join(levels)}).")
+            value = spec[attribute]
+            ok = (min(lv) <= value <= max(lv)) if attribute == linear and isinstance(value, (int, float)) else value in lv
+            if not ok:
+                allowed = f"a number from {min(lv)} to {max(lv)}" if attribute == linear else ", ".join(map(str, lv))
+                raise AnalysisError(f"Product {name!r} of conjoint.products sets {attribute} to {value!r}; the design's "
+                                    f"levels are {allowed}.")
+    return table[list(levels)]
+
+
+# --------------------------------------------------------------------------- ratings
+@dataclass(frozen=True)
+class RatingConjoint:
+    """Individual part-worths from rating tasks.
+
+    ``individual``: respondent x (attribute, level) part-worths; ``intercept`` and ``r2``: each
+    respondent's regression constant and fit; ``skipped``: respondents with fewer ratings than
+    parameters, left out.
+    """
+
+    individual: pd.DataFrame
+    intercept: pd.Series
+    r2: pd.Series
+    levels: dict
+    skipped: list
+
+    @property
+    def part_worths(self) -> pd.DataFrame:
+        """The respondents' mean part-worth of every level."""
+        return self.individual.mean().rename("part_worth").to_frame()
+
+    @property
+    def importance(self) -> pd.Series:
+        """Each attribute's importance, computed per respondent and averaged."""
+        ranges = self.individual.T.groupby(level="attribute", sort=False).agg(lambda s: s.max() - s.min()).T
+        return ranges.div(ranges.sum(axis=1), axis=0).mean().rename("importance").rename_axis("attribute")
+
+    def utilities(self, products: dict[str, dict]) -> pd.DataFrame:
+        """Respondent x product utilities (without the constant)."""
+        table = _check_products(products, self.levels, None)
+        out = pd.DataFrame(0.0, index=self.individual.index, columns=table.index)
+        for product, row in table.iterrows():
+            for attribute, level in row.items():
+                out[product] += self.individual[(attribute, level)]
+        return out
+
+    def shares(self, products: dict[str, dict]) -> pd.Series:
+        """Shares of preference by first choice: each respondent takes the product they rate
+        highest (ties split evenly)."""
+        u = self.utilities(products)
+        best = u.eq(u.max(axis=1), axis=0)
+        return best.div(best.sum(axis=1), axis=0).mean().rename("share").rename_axis("product")
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"estimate": [len(self.individual), float(self.r2.median()), len(self.skipped)]},
+                            index=pd.Index(["respondents", "median_r2", "skipped"], name="statistic"))
+
+
+def rating_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: list[str] | None = None) -> RatingConjoint:
+    """Part-worths per respondent from rating tasks (OLS on effects-coded levels).
+
+    Parameters
+    ----------
+    design : DataFrame
+        ``conjoint_design``: profile_id and one column per attribute.
+    responses : DataFrame
+        ``conjoint_responses``: respondent_id, kind ("rating"), profile_id and rating.
+    attributes : list of str, optional
+        Attributes to estimate; by default every design column but profile_id.
+    """
+    levels = attribute_levels(design, attributes)
+    data = _responses(design, responses, "rating", levels).dropna(subset=["rating"])
+    x = effects_coded(data, levels)
+    x.insert(0, "const", 1.0)
+    coded, intercepts, r2, skipped = {}, {}, {}, []
+    for respondent, rows in data.groupby("respondent_id", sort=True).groups.items():
+        xr, yr = x.loc[rows].to_numpy(), data.loc[rows, "rating"].to_numpy(float)
+        if len(yr) <= xr.shape[1] or np.linalg.matrix_rank(xr) < xr.shape[1]:
+            skipped.append(respondent)
+            continue
+        beta, *_ = np.linalg.lstsq(xr, yr, rcond=None)
+        resid = yr - xr @ beta
+        total = ((yr - yr.mean()) ** 2).sum()
+        coded[respondent] = pd.Series(beta[1:], index=x.columns[1:])
+        intercepts[respondent] = beta[0]
+        r2[respondent] = 1 - (resid ** 2).sum() / total if total > 0 else np.nan
+    if not coded:
+        raise AnalysisError(f"No respondent rated more profiles than the {x.shape[1]} parameters of the design's "
+                            f"{len(levels)} attributes (or the profiles they rated do not vary every attribute): a rating "
+                            f"conjoint needs at least {x.shape[1] + 1} varied profiles per respondent.")
+    individual = pd.DataFrame({r: _full(b, levels)["part_worth"] for r, b in coded.items()}).T
+    individual.index.name = "respondent_id"
+    return RatingConjoint(individual, pd.Series(intercepts, name="intercept"), pd.Series(r2, name="r2"), levels, skipped)
+
+
+# --------------------------------------------------------------------------- choices
+def conditional_logit(x: pd.DataFrame, chosen: pd.Series, tasks: pd.Series):
+    """McFadden's conditional logit by maximum likelihood (statsmodels' ``ConditionalLogit``).
+
+    Returns the fitted results (``params``, ``bse``, ``cov_params()``, ``llf``); each task must
+    have exactly one chosen alternative.
+    """
+    from statsmodels.discrete.conditional_models import ConditionalLogit
+
+    picks = chosen.groupby(tasks).sum()
+    bad = picks[picks != 1]
+    if len(bad):
+        raise AnalysisError(f"Choice task {bad.index[0]} has {int(bad.iloc[0])} chosen alternatives; each task needs "
+                            f"exactly one (column chosen: 1 for the alternative taken, 0 for the others). "
+                            f"{len(bad):,} tasks are affected.")
+    model = ConditionalLogit(chosen.astype(float), x, groups=tasks)
+    # Newton's method to a tight tolerance: the default BFGS with 100 iterations stops 1e-3 short
+    # of R's estimates on the camera data; Newton matches them to 1e-11
+    fit = model.fit(method="newton", maxiter=100, tol=1e-10, disp=False)
+    gradient = np.abs(model.score(fit.params)).max()
+    if not np.isfinite(gradient) or gradient > 1e-4:
+        raise AnalysisError(f"The choice model did not converge (largest gradient {gradient:.2g}): an attribute level that is "
+                            f"always or never chosen has no finite part-worth; merge it with a neighbouring level or drop it.")
+    return fit
+
+
+@dataclass(frozen=True)
+class ChoiceModel:
+    """A conditional logit of choice tasks.
+
+    ``coefficients``: per coded term the estimate, standard error, z and p. ``part_worths``: every
+    level's part-worth with its standard error (the left-out level's from the covariance).
+    ``price``: the attribute entered as a number (None: every attribute effects-coded).
+    """
+
+    coefficients: pd.DataFrame
+    part_worths: pd.DataFrame
+    levels: dict
+    price: str | None
+    loglik: float
+    loglik_null: float
+    tasks: int
+    respondents: int
+    hit_rate: float
+
+    @property
+    def mcfadden_r2(self) -> float:
+        return 1 - self.loglik / self.loglik_null
+
+    @property
+    def importance(self) -> pd.Series:
+        """Each attribute's range of utility as a share of the sum of ranges (price over its range)."""
+        worths = self.part_worths["part_worth"]
+        if self.price:
+            lv = self.levels[self.price]
+            beta = self.coefficients.loc[self.price, "estimate"]
+            extra = pd.Series([beta * min(lv), beta * max(lv)],
+                              index=pd.MultiIndex.from_tuples([(self.price, min(lv)), (self.price, max(lv))], names=["attribute", "level"]))
+            worths = pd.concat([extra, worths])
+        order = [a for a in self.levels if a in worths.index.get_level_values("attribute")]
+        return importance_of(worths).reindex(order)
+
+    def wtp(self) -> pd.DataFrame:
+        """Willingness to pay, in price units: what customers would pay for each level over
+        their attribute's least-liked one (its part-worth difference over minus the price coefficient)."""
+        if not self.price:
+            raise AnalysisError("Willingness to pay needs a numeric price attribute entered as a number: set conjoint.price.")
+        beta = self.coefficients.loc[self.price, "estimate"]
+        worths = self.part_worths["part_worth"]
+        gain = worths - worths.groupby(level="attribute").transform("min")
+        return (gain / -beta).rename("wtp").to_frame()
+
+    def utilities(self, products: dict[str, dict]) -> pd.Series:
+        table = _check_products(products, self.levels, self.price)
+        out = pd.Series(0.0, index=table.index, name="utility")
+        worths = self.part_worths["part_worth"]
+        for product, row in table.iterrows():
+            for attribute, level in row.items():
+                out[product] += (self.coefficients.loc[attribute, "estimate"] * float(level) if attribute == self.price
+                                 else worths[(attribute, level)])
+        return out
+
+    def shares(self, products: dict[str, dict]) -> pd.Series:
+        """Shares of preference by the logit rule: exp(utility) over the sum across products."""
+        u = self.utilities(products)
+        e = np.exp(u - u.max())
+        return (e / e.sum()).rename("share").rename_axis("product")
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"estimate": [self.respondents, self.tasks, self.loglik, self.loglik_null, self.mcfadden_r2, self.hit_rate]},
+                            index=pd.Index(["respondents", "tasks", "loglik", "loglik_null", "mcfadden_r2", "hit_rate"], name="statistic"))
+
+
+def choice_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: list[str] | None = None,
+                    price: str | None = None) -> ChoiceModel:
+    """A conditional logit of the choice tasks on effects-coded levels.
+
+    Parameters
+    ----------
+    design, responses : DataFrame
+        ``conjoint_design`` and ``conjoint_responses`` (respondent_id, kind "choice", task,
+        profile_id, chosen 1/0).
+    attributes : list of str, optional
+        Attributes in the model; by default every design column but profile_id.
+    price : str, optional
+        A numeric attribute entered as a number, for willingness to pay.
+    """
+    levels = attribute_levels(design, attributes)
+    if price is not None and (price not in levels or not all(isinstance(v, (int, float)) for v in levels[price])):
+        raise AnalysisError(f"conjoint.price is {price!r}, which is not a numeric attribute of conjoint_design; name one "
+                            f"of {', '.join(a for a, v in levels.items() if all(isinstance(x, (int, float)) for x in v)) or 'none'}, or set it to null.")
+    data = _responses(design, responses, "choice", levels).dropna(subset=["chosen"])
+    tasks = data["respondent_id"].astype(str) + "/" + data["task"].astype(str)
+    x = effects_coded(data, levels, linear=price)
+    fit = conditional_logit(x, data["chosen"], tasks)
+    params, cov = pd.Series(fit.params, index=x.columns), pd.DataFrame(fit.cov_params(), index=x.columns, columns=x.columns)
+    se = np.sqrt(np.diag(cov))
+    z = params / se
+    coefficients = pd.DataFrame({"estimate": params, "std_error": se, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))})
+    coefficients.index.name = "term"
+    utility = pd.Series(x.to_numpy() @ params.to_numpy(), index=data.index)
+    best = utility.groupby(tasks).transform("max") == utility
+    hits = (data["chosen"] == 1) & best
+    alternatives = tasks.value_counts()
+    return ChoiceModel(coefficients, _full(params, levels, cov), levels, price, float(fit.llf),
+                       float(-np.log(alternatives).sum()), len(alternatives), data["respondent_id"].nunique(),
+                       float(hits.groupby(tasks).any().mean()))
+
+
+# --------------------------------------------------------------------------- preference classes
+@dataclass(frozen=True)
+class PreferenceClasses:
+    """Respondents grouped by their individual part-worths (k-means, on the part-worths' own scale).
+
+    ``labels``: class per respondent (P1 is the largest); ``part_worths``: (attribute, level) x
+    class means; ``importance``: attribute x class; ``silhouette``: mean silhouette per k tried.
+    """
+
+    labels: pd.Series
+    part_worths: pd.DataFrame
+    importance: pd.DataFrame
+    silhouette: pd.Series
+    k: int
+
+    @property
+    def sizes(self) -> pd.Series:
+        return self.labels.value_counts().reindex(self.part_worths.columns).rename("respondents")
+
+
+def preference_classes(rating: RatingConjoint, k: int | None = None, k_range: tuple[int, int] = (2, 6),
+                       random_state: int = 0) -> PreferenceClasses:
+    """Group respondents whose part-worths are alike; k by the best mean silhouette unless set."""
+    x = rating.individual.to_numpy()
+    candidates = [k] if k else list(range(k_range[0], min(k_range[1], len(x) - 1) + 1))
+    if not candidates or len(x) < 3 * max(candidates):
+        raise AnalysisError(f"{len(x)} respondents are too few for {max(candidates or [k or 0])} preference classes: "
+                            f"lower conjoint.classes or conjoint.class_range.")
+    fits = {kk: KMeans(n_clusters=kk, n_init=10, random_state=random_state).fit_predict(x) for kk in candidates}
+    sil = pd.Series({kk: silhouette_score(x, lab) for kk, lab in fits.items()}, name="silhouette").rename_axis("k")
+    best = k or int(sil.idxmax())
+    raw = pd.Series(fits[best], index=rating.individual.index)
+    names = {c: f"P{i + 1}" for i, c in enumerate(raw.value_counts().index)}
+    labels = raw.map(names).rename("preference_class")
+    means = rating.individual.groupby(labels).mean().T
+    means = means[sorted(means.columns, key=lambda c: int(c[1:]))]
+    means.columns.name = "preference_class"
+    importance = pd.DataFrame({c: importance_of(means[c]) for c in means.columns})
+    importance.columns.name = "preference_class"
+    return PreferenceClasses(labels, means, importance, sil, best)
