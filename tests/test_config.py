@@ -206,6 +206,9 @@ def test_the_checked_names_match_the_analyses():
     ("40_customer_segments", "segments", "k: 1", r"segments.k"),
     ("40_customer_segments", "segments", "segment_names: {big: 大客户}", r"segments.segment_names.*segment keys S1, S2"),
     ("40_customer_segments", "segments", "stability_iterations: 3", r"segments.stability_iterations"),
+    ("50_conjoint", "conjoint", "class_range: [1, 3]", r"conjoint.class_range.*2 <= lowest <= highest"),
+    ("50_conjoint", "conjoint", "products: [our_offer]", r"conjoint.products.*allowed: dict"),
+    ("50_conjoint", "conjoint", "prices: price", r"conjoint.prices' is unknown"),
 ])
 def test_analysis_settings_are_checked(params_dir, tmp_path, notebook, section, text, message):
     bad = tmp_path / "bad.yaml"

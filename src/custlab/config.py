@@ -309,12 +309,35 @@ class SegmentsParams(BaseParams):
     segments: SegmentSettings = field(default_factory=SegmentSettings)
 
 
+@dataclass(frozen=True)
+class ConjointSettings:
+    """Conjoint analysis (params/50_conjoint.yaml, key ``conjoint``)."""
+
+    attributes: list[str] = field(default_factory=list)  # design columns to estimate; empty = all but profile_id
+    price: str | None = None  # a numeric attribute entered as a number, for willingness to pay; null = none
+    price_unit: str | Texts = ""  # how a price is read, e.g. {en: "10k CNY a year", zh: 万元/年}
+    attribute_names: dict[str, str | Texts] = field(default_factory=dict)  # e.g. {delivery: {en: Delivery, zh: 交付时效}}
+    classes: int | None = field(default=None, metadata=number(2))  # preference classes; null = best silhouette in class_range
+    class_range: list[int] = field(default_factory=lambda: [2, 6], metadata=allowed(
+        lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest"))
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)  # the market simulator's offers: name -> {attribute: level}
+    random_state: int = 0
+
+
+@dataclass(frozen=True)
+class ConjointParams(BaseParams):
+    """Parameters of 50_conjoint."""
+
+    conjoint: ConjointSettings = field(default_factory=ConjointSettings)
+
+
 NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
     "00_data_quality": DataQualityParams,
     "10_key_accounts": KeyAccountsParams,
     "20_survey_factors": SurveyFactorsParams,
     "30_satisfaction_drivers": DriversParams,
     "40_customer_segments": SegmentsParams,
+    "50_conjoint": ConjointParams,
 }
 
 

@@ -382,3 +382,86 @@ def preference_classes(rating: RatingConjoint, k: int | None = None, k_range: tu
     importance = pd.DataFrame({c: importance_of(means[c]) for c in means.columns})
     importance.columns.name = "preference_class"
     return PreferenceClasses(labels, means, importance, sil, best)
+
+
+# --------------------------------------------------------------------------- report helpers
+def task_kinds(responses: pd.DataFrame) -> set[str]:
+    """The kinds of task the responses hold: "rating" and/or "choice" (by column ``kind``, or by
+    which of ``rating`` and ``chosen`` has values)."""
+    if "kind" in responses:
+        return set(responses["kind"].dropna().unique()) & {"rating", "choice"}
+    return {kind for kind, col in (("rating", "rating"), ("choice", "chosen")) if col in responses and responses[col].notna().any()}
+
+
+def levels_table(levels: dict[str, list], names: dict[str, str], language: str = "en") -> pd.DataFrame:
+    """One row per attribute: its levels, as the report names the attribute."""
+    sep = ", " if language == "en" else "、"
+    table = pd.DataFrame({"levels": [sep.join(map(str, v)) for v in levels.values()]},
+                         index=pd.Index([names.get(a, a) for a in levels], name="attribute"))
+    return table
+
+
+def named(df: pd.DataFrame | pd.Series, names: dict[str, str]):
+    """``df`` with its attribute index level (or index) in the report's names."""
+    if isinstance(df.index, pd.MultiIndex):
+        return df.rename(index=names, level="attribute")
+    return df.rename(index=names)
+
+
+def importance_sentence(model: ChoiceModel, names: dict[str, str], language: str = "en") -> str:
+    from .i18n import t
+
+    imp = model.importance.sort_values(ascending=False)
+    name = [names.get(a, a) for a in imp.index]
+    return t("cj_importance", language, tasks=model.tasks, top=name[0], share=imp.iloc[0], second=name[1],
+             second_share=imp.iloc[1], last=name[-1], last_share=imp.iloc[-1], hit=model.hit_rate, r2=model.mcfadden_r2)
+
+
+def wtp_sentence(model: ChoiceModel, names: dict[str, str], unit: str, language: str = "en") -> str:
+    from .i18n import t
+
+    wtp = model.wtp()["wtp"]
+    attribute, level = wtp.idxmax()
+    worst = wtp.xs(attribute, level="attribute").idxmin()
+    return t("cj_wtp", language, wtp=wtp.max(), unit=unit, level=level, attribute=names.get(attribute, attribute),
+             worst=worst, per=-model.coefficients.loc[model.price, "estimate"])
+
+
+def ratings_sentence(rating: RatingConjoint, names: dict[str, str], language: str = "en") -> str:
+    from .i18n import t
+
+    imp = rating.importance
+    return t("cj_ratings", language, top=names.get(imp.idxmax(), imp.idxmax()), share=imp.max(), r2=float(rating.r2.median()))
+
+
+def classes_sentence(classes: PreferenceClasses, names: dict[str, str], language: str = "en") -> str:
+    from .i18n import t
+
+    sizes = classes.sizes / classes.sizes.sum()
+    first, second = sizes.index[0], sizes.index[1]
+    top = {c: names.get(classes.importance[c].idxmax(), classes.importance[c].idxmax()) for c in (first, second)}
+    return t("cj_classes", language, k=classes.k, largest=first, share=sizes[first], largest_top=top[first],
+             other=second, other_share=sizes[second], other_top=top[second])
+
+
+def simulation(model: ChoiceModel | None, rating: RatingConjoint | None, products: dict[str, dict]) -> pd.DataFrame:
+    """The market simulator's table: per offer its utility and logit share (choice model) and its
+    share of respondents rating it first (rating model), largest share first."""
+    columns = {}
+    if model is not None:
+        columns["utility"] = model.utilities(products)
+        columns["share"] = model.shares(products)
+    if rating is not None:
+        columns["first_choice"] = rating.shares(products)
+    table = pd.DataFrame(columns)
+    table.index.name = "product"
+    return table.sort_values(table.columns[-1 if model is None else 1], ascending=False)
+
+
+def shares_sentence(table: pd.DataFrame, language: str = "en") -> str:
+    """The offer that wins: by the logit rule, first choices, or both (as the table has them)."""
+    from .i18n import t
+
+    top = table.index[0]
+    key = "cj_shares" if {"share", "first_choice"} <= set(table) else "cj_shares_choice" if "share" in table else "cj_shares_rating"
+    return t(key, language, top=top, share=table.loc[top].get("share"), first=table.loc[top].get("first_choice"))

@@ -126,19 +126,25 @@ def scree_plot(parallel, language: str = "en"):
     return fig
 
 
+def share_bars(shares, title: str, axis: str):
+    """Horizontal bars of shares (0-1, a Series labelled by what they belong to), largest on top,
+    each labelled with its percentage."""
+    fig, ax = new_figure(7, 0.5 * len(shares) + 1.5)
+    percent = shares.sort_values().astype(float) * 100
+    ax.barh([str(i) for i in percent.index], percent.to_numpy())
+    for y, share in enumerate(percent):
+        ax.text(share, y, f" {share:.0f}%", va="center")
+    ax.set_xlabel(axis)
+    ax.set_title(title)
+    return fig
+
+
 def importance_bars(importance, outcome: str, language: str = "en"):
     """Each driver's share of the explained variance (a :class:`custlab.regression.DriverModel`'s
     ``importance``), largest on top; ``outcome`` as the title names it."""
     from .i18n import t
 
-    fig, ax = new_figure(7, 0.5 * len(importance) + 1.5)
-    shares = importance["explained_share"].iloc[::-1] * 100
-    ax.barh([str(i) for i in shares.index], shares.to_numpy())
-    for y, share in enumerate(shares):
-        ax.text(share, y, f" {share:.0f}%", va="center")
-    ax.set_xlabel(t("rg_axis", language))
-    ax.set_title(t("rg_title", language, outcome=outcome))
-    return fig
+    return share_bars(importance["explained_share"], t("rg_title", language, outcome=outcome), t("rg_axis", language))
 
 
 def segment_heatmap(z_means, names: dict[str, str] | None = None, language: str = "en"):

@@ -66,7 +66,13 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     assert members[0] == "customer_id,customer_segment" and len(members) - 1 == seg["customers_segmented"]
     seg_leader = (result.folder / "40_customer_segments.leadership.html").read_text(encoding="utf-8")
     assert f"{seg['n_segments']} segments" in seg_leader and "customer_id," not in seg_leader
-    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2), (seg_leader, 1)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
+    cj = by["50_conjoint"]  # planted: price matters most; 60% price-sensitive and 40% service-seeking respondents
+    assert max(cj["choice_importance"], key=cj["choice_importance"].get) == "price"
+    assert sorted(cj["preference_classes"].values()) == pytest.approx([0.4 * 400, 0.6 * 400], abs=30)
+    assert sum(cj["simulated_shares"].values()) == pytest.approx(1, abs=2e-4) and cj["price_coefficient"] < 0
+    cj_leader = (result.folder / "50_conjoint.leadership.html").read_text(encoding="utf-8")
+    assert "Customers would pay" in cj_leader and "Log-likelihood" not in cj_leader  # model details are analyst-only
+    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2), (seg_leader, 1), (cj_leader, 1)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
         images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
         assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
     import duckdb
@@ -173,6 +179,8 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
     for name in ("20_survey_factors", "30_satisfaction_drivers"):
         survey = (result.folder / f"{name}.leadership.html").read_text(encoding="utf-8")
         assert "源数据中没有问卷表，本分析从略" in survey and "<table" not in survey and "<img" not in survey, name
+    study = (result.folder / "50_conjoint.leadership.html").read_text(encoding="utf-8")
+    assert "源数据中没有联合分析表" in study and "<table" not in study and "<img" not in study
 
 
 @pytest.mark.slow
