@@ -71,3 +71,19 @@ def test_table_values_are_translated_by_their_column():
     assert [i18n.value_label("rule", r, "zh") for r in ("exact:credit_code", "exact:phone", "fuzzy")] == [
         "统一社会信用代码相同", "电话相同", "名称等信息相似"]
     assert i18n.value_label("rule", "exact:email", "en") == "same e-mail"
+
+
+def test_no_string_table_names_a_key_twice():
+    # a dict literal keeps the last of two equal keys without a word: a new label would silently
+    # replace an old one (a simulator's "product" once renamed the orders' product column)
+    import ast
+
+    from custlab import i18n
+
+    tree = ast.parse(open(i18n.__file__, encoding="utf-8").read())
+    repeated = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            repeated += [(node.lineno, k) for k in set(keys) if keys.count(k) > 1]
+    assert repeated == []

@@ -169,7 +169,7 @@ class RatingConjoint:
         highest (ties split evenly)."""
         u = self.utilities(products)
         best = u.eq(u.max(axis=1), axis=0)
-        return best.div(best.sum(axis=1), axis=0).mean().rename("share").rename_axis("product")
+        return best.div(best.sum(axis=1), axis=0).mean().rename("share").rename_axis("offer")
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [len(self.individual), float(self.r2.median()), len(self.skipped)]},
@@ -299,7 +299,7 @@ class ChoiceModel:
         """Shares of preference by the logit rule: exp(utility) over the sum across products."""
         u = self.utilities(products)
         e = np.exp(u - u.max())
-        return (e / e.sum()).rename("share").rename_axis("product")
+        return (e / e.sum()).rename("share").rename_axis("offer")
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [self.respondents, self.tasks, self.loglik, self.loglik_null, self.mcfadden_r2, self.hit_rate]},
@@ -454,7 +454,7 @@ def simulation(model: ChoiceModel | None, rating: RatingConjoint | None, product
     if rating is not None:
         columns["first_choice"] = rating.shares(products)
     table = pd.DataFrame(columns)
-    table.index.name = "product"
+    table.index.name = "offer"
     return table.sort_values(table.columns[-1 if model is None else 1], ascending=False)
 
 

@@ -292,7 +292,7 @@ LABELS: dict[str, dict[str, str]] = {
     "importance": {"en": "Importance", "zh": "重要性"}, "levels": {"en": "Levels", "zh": "水平"},
     "wtp": {"en": "Willingness to pay over the least liked level", "zh": "相对最不受欢迎水平的支付意愿"},
     "share": {"en": "Share of choices (logit)", "zh": "选择份额（logit）"}, "first_choice": {"en": "Rated first", "zh": "评为首选"},
-    "utility": {"en": "Utility", "zh": "效用"}, "product": {"en": "Offer", "zh": "方案"}, "respondents": {"en": "Respondents", "zh": "受访者"},
+    "utility": {"en": "Utility", "zh": "效用"}, "offer": {"en": "Offer", "zh": "方案"}, "respondents": {"en": "Respondents", "zh": "受访者"},
     "preference_class": {"en": "Preference class", "zh": "偏好类别"}, "z": {"en": "z", "zh": "z 值"},
     "customer_segment": {"en": "Segment", "zh": "客户细分"}, "feature": {"en": "Feature", "zh": "特征"},
     "order_rate": {"en": "orders a month", "zh": "月均订单数"}, "order_value": {"en": "mean order value (CNY)", "zh": "平均订单金额（元）"},
