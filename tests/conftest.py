@@ -24,6 +24,18 @@ def small_truth(small_sample) -> dict:
     return json.loads((small_sample / "truth.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session")
+def mid_sample(tmp_path_factory):
+    """3,000 customers, cleaned: enough orders per segment, and customers per size class and
+    industry, for the planted behaviour and propensity to show. Returns (clean tables, truth)."""
+    from custlab import cleaning, config
+
+    folder = tmp_path_factory.mktemp("mid")
+    truth = sample.generate(folder, customers=3000, seed=3)
+    params = config.load_params("40_customer_segments", overrides={"source": {"path": str(folder / "crm.duckdb")}})
+    return cleaning.load_clean(params, cache_dir=folder / "cache").tables, truth
+
+
 @pytest.fixture()
 def params_dir(tmp_path, small_sample) -> Path:
     """A params folder whose base.yaml points at the small sample."""

@@ -209,6 +209,8 @@ def test_the_checked_names_match_the_analyses():
     ("50_conjoint", "conjoint", "class_range: [1, 3]", r"conjoint.class_range.*2 <= lowest <= highest"),
     ("50_conjoint", "conjoint", "products: [our_offer]", r"conjoint.products.*allowed: dict"),
     ("50_conjoint", "conjoint", "prices: price", r"conjoint.prices' is unknown"),
+    ("60_prospects", "prospects", "key_share: 0", r"prospects.key_share"),
+    ("60_prospects", "prospects", "folds: 1", r"prospects.folds"),
 ])
 def test_analysis_settings_are_checked(params_dir, tmp_path, notebook, section, text, message):
     bad = tmp_path / "bad.yaml"

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from custlab import cleaning, config, sample, segments
+from custlab import segments
 from custlab.errors import AnalysisError
 
 
@@ -99,15 +99,6 @@ def test_a_window_without_orders_is_a_clear_error():
     orders = pd.DataFrame({"customer_id": ["A"], "order_date": pd.to_datetime(["2020-01-01"]), "amount": [1.0]})
     with pytest.raises(AnalysisError, match=r"No orders between 2024-06-30 and 2026-06-30: set as_of"):
         segments.behaviour_features(orders, None, "2026-06-30")
-
-
-@pytest.fixture(scope="module")
-def mid_sample(tmp_path_factory):
-    """3,000 customers: enough orders per segment for the planted behaviour to show."""
-    folder = tmp_path_factory.mktemp("mid")
-    truth = sample.generate(folder, customers=3000, seed=3)
-    params = config.load_params("40_customer_segments", overrides={"source": {"path": str(folder / "crm.duckdb")}})
-    return cleaning.load_clean(params, cache_dir=folder / "cache").tables, truth
 
 
 def test_planted_segments_are_recovered(mid_sample):

@@ -331,6 +331,26 @@ class ConjointParams(BaseParams):
     conjoint: ConjointSettings = field(default_factory=ConjointSettings)
 
 
+@dataclass(frozen=True)
+class ProspectSettings:
+    """Prospect scoring and cross-sell (params/60_prospects.yaml, key ``prospects``)."""
+
+    months: int = field(default=24, metadata=number(1))  # revenue window that defines a key account, up to as_of
+    key_share: float = field(default=0.2, metadata=number(0, 1, above=True))  # key accounts: this top share by revenue
+    folds: int = field(default=5, metadata=number(2))  # cross-validation folds for the AUC and lift table
+    top: int = field(default=20, metadata=number(1))  # prospects listed
+    min_support: float = field(default=0.05, metadata=number(0, 1))  # rules bought by fewer customers are left out
+    min_lift: float = field(default=1.0, metadata=number(0))  # a next-category suggestion needs a rule above this lift
+    random_state: int = 0
+
+
+@dataclass(frozen=True)
+class ProspectsParams(BaseParams):
+    """Parameters of 60_prospects."""
+
+    prospects: ProspectSettings = field(default_factory=ProspectSettings)
+
+
 NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
     "00_data_quality": DataQualityParams,
     "10_key_accounts": KeyAccountsParams,
@@ -338,6 +358,7 @@ NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
     "30_satisfaction_drivers": DriversParams,
     "40_customer_segments": SegmentsParams,
     "50_conjoint": ConjointParams,
+    "60_prospects": ProspectsParams,
 }
 
 

@@ -164,3 +164,17 @@ def segment_heatmap(z_means, names: dict[str, str] | None = None, language: str 
     plt.setp(ax.get_xticklabels(), ha="right")
     ax.set_title(t("sg_heatmap_title", language))
     return fig
+
+
+def lift_bars(lift, language: str = "en"):
+    """Lift over the average key-account rate per tenth of the score (a
+    :class:`custlab.prospects.PropensityModel`'s ``lift``), the average marked at 1."""
+    from .i18n import label, t
+
+    fig, ax = new_figure(7, 4)
+    ax.bar([str(d) for d in lift.index], lift["lift"].to_numpy())
+    ax.axhline(1, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(label("decile", language))
+    ax.set_ylabel(t("pr_lift_axis", language))
+    ax.set_title(t("pr_lift_title", language))
+    return fig

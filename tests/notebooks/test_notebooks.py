@@ -72,7 +72,13 @@ def test_every_notebook_runs_on_the_small_sample(small_sample, small_truth, tmp_
     assert sum(cj["simulated_shares"].values()) == pytest.approx(1, abs=2e-4) and cj["price_coefficient"] < 0
     cj_leader = (result.folder / "50_conjoint.leadership.html").read_text(encoding="utf-8")
     assert "Customers would pay" in cj_leader and "Log-likelihood" not in cj_leader  # model details are analyst-only
-    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2), (seg_leader, 1), (cj_leader, 1)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
+    pr = by["60_prospects"]  # every prospect scored; the model ranks customers better than chance
+    assert pr["prospects_scored"] == small_truth["counts"]["prospects"] and pr["auc"] > 0.55 and pr["top_decile_lift"] > 1
+    scored = (result.folder / "60_prospects" / "prospect_scores.csv").read_text(encoding="utf-8").splitlines()
+    assert scored[0] == "prospect_id,propensity" and len(scored) - 1 == pr["prospects_scored"]
+    pr_leader = (result.folder / "60_prospects.leadership.html").read_text(encoding="utf-8")
+    for page, figures in ((dq_leader, 1), (leader, 2), (factors_leader, 1), (drivers_leader, 2), (seg_leader, 1), (cj_leader, 1),
+                          (pr_leader, 1)):  # heatmap; Pareto curve and CA map; scree; a chart per outcome
         images = re.findall(r'<img[^>]*\ssrc="([^"]*)"', page)
         assert len(images) >= figures and all(i.startswith("data:image/png;base64,") for i in images)
     import duckdb
@@ -169,7 +175,7 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
     # a Chinese leadership report is Chinese: the only Latin words left are method names and the
     # parameter file a sentence points to (table headers, values, sentences and chart labels translated)
     allowed = {"RFM", "RFMAI", "NBD", "means", "params", "key_accounts", "base", "yaml", "Cram", "CNY",
-               "KMO", "Bartlett", "Cronbach", "Jaccard"}  # method names, as Chinese reports write them too
+               "KMO", "Bartlett", "Cronbach", "Jaccard", "AUC"}  # method names, as Chinese reports write them too
     for name in (p.stem for p in config.NOTEBOOKS_DIR.glob("*.ipynb")):
         page = (result.folder / f"{name}.leadership.html").read_text(encoding="utf-8")
         body = re.sub(r"<(script|style)[^>]*>.*?</\1>|<img[^>]*>", "", page[page.index("<body"):], flags=re.S)
@@ -181,6 +187,7 @@ def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sam
         assert "源数据中没有问卷表，本分析从略" in survey and "<table" not in survey and "<img" not in survey, name
     study = (result.folder / "50_conjoint.leadership.html").read_text(encoding="utf-8")
     assert "源数据中没有联合分析表" in study and "<table" not in study and "<img" not in study
+    assert "源数据中没有潜在客户表" in (result.folder / "60_prospects.leadership.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
