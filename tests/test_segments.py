@@ -73,6 +73,14 @@ def test_stability_tells_real_groups_from_cuts_through_one_cloud():
     assert [segments.stability_level(j) for j in (0.8, 0.7, 0.5)] == ["stable", "pattern", "unstable"]
 
 
+def test_stability_of_many_customers_resamples_a_random_subset(monkeypatch):
+    monkeypatch.setattr(segments, "STABILITY_ROWS", 90)
+    data = blobs(k=3)  # 240 customers
+    seg = segments.segment(data, ["a", "b", "c"], k=3)
+    jaccard = segments.jaccard_stability(data, seg, n_boot=5)
+    assert jaccard.index.tolist() == ["S1", "S2", "S3"] and jaccard.min() > 0.95
+
+
 def test_distinguishing_features_point_the_right_way():
     data = blobs(k=2, spread=0).assign(a=lambda d: d["a"] + d["group"] * 10)  # group 1 is far higher on a only
     data["revenue"] = data["group"] + 1.0

@@ -62,6 +62,15 @@ def each(check: dict[str, Any], *, values: bool = False) -> dict[str, Any]:
 
 
 SHARE = number(0, 1, above=True)  # a share of customers, a drop in orders: (0, 1]
+K_RANGE = allowed(lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest")
+
+
+def numbered_keys(prefix: str, what: str, where: str) -> dict[str, Any]:
+    """Field metadata: a mapping whose keys are ``prefix`` 1, 2, ... (F1, S1), as ``where`` numbers them."""
+    return allowed(lambda v: all(re.fullmatch(rf"{prefix}[1-9]\d*", k) for k in v),
+                   f"{what} keys {prefix}1, {prefix}2, ... as {where} numbers them")
+
+
 
 #: the key-account index's criteria (custlab.accounts.CRITERIA_DIRECTION computes them)
 INDEX_CRITERIA = ("purchase_volume", "purchase_frequency", "revenue_volatility", "growth", "employees",
@@ -226,8 +235,7 @@ class KeyAccountSettings:
     churn_order_drop: float = field(default=0.3, metadata=SHARE)  # the rule: orders down by at least this share ...
     churn_interaction_drop: float = field(default=0.5, metadata=SHARE)  # ... and interactions by at least this one
     rfmai_k: int | None = field(default=None, metadata=number(2))  # RFMAI classes; None = best silhouette in rfmai_k_range
-    rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=allowed(
-        lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest"))
+    rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=K_RANGE)
     index_weights: dict[str, float] = field(default_factory=dict, metadata=allowed(  # empty = entropy weights
         lambda v: set(v) <= set(INDEX_CRITERIA) and all(w >= 0 for w in v.values()) and (not v or sum(v.values()) > 0),
         "criterion: weight pairs with weights of at least 0, not all 0; criteria: " + ", ".join(INDEX_CRITERIA)))
@@ -259,8 +267,8 @@ class FactorSettings:
     parallel_iterations: int = field(default=100, metadata=number(20))
     alpha_minimum: float = field(default=0.7, metadata=SHARE)  # a scale below this is called unreliable
     item_labels: dict[str, str | Texts] = field(default_factory=dict)  # the question per item, e.g. {q01: "交付准时"}
-    factor_names: dict[str, str | Texts] = field(default_factory=dict, metadata=allowed(  # named after a first run
-        lambda v: all(re.fullmatch(r"F[1-9]\d*", k) for k in v), "factor keys F1, F2, ... as the loadings table numbers them"))
+    factor_names: dict[str, str | Texts] = field(  # named after a first run
+        default_factory=dict, metadata=numbered_keys("F", "factor", "the loadings table"))
 
 
 @dataclass(frozen=True)
@@ -294,12 +302,11 @@ class SegmentSettings:
     features: list[str] = field(default_factory=list)  # behaviour features to cluster on; empty = all of them
     method: Literal["kmeans", "ward", "gmm"] = "kmeans"  # as custlab.segments.METHODS
     k: int | None = field(default=None, metadata=number(2))  # None = chosen in k_range (silhouette; BIC for gmm)
-    k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=allowed(
-        lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest"))
+    k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=K_RANGE)
     stability_iterations: int = field(default=30, metadata=number(10))  # bootstrap resamples for the Jaccard stability
     random_state: int = 0
-    segment_names: dict[str, str | Texts] = field(default_factory=dict, metadata=allowed(  # named after a first run
-        lambda v: all(re.fullmatch(r"S[1-9]\d*", k) for k in v), "segment keys S1, S2, ... as the profile table numbers them"))
+    segment_names: dict[str, str | Texts] = field(  # named after a first run
+        default_factory=dict, metadata=numbered_keys("S", "segment", "the profile table"))
 
 
 @dataclass(frozen=True)
@@ -318,8 +325,7 @@ class ConjointSettings:
     price_unit: str | Texts = ""  # how a price is read, e.g. {en: "10k CNY a year", zh: 万元/年}
     attribute_names: dict[str, str | Texts] = field(default_factory=dict)  # e.g. {delivery: {en: Delivery, zh: 交付时效}}
     classes: int | None = field(default=None, metadata=number(2))  # preference classes; null = best silhouette in class_range
-    class_range: list[int] = field(default_factory=lambda: [2, 6], metadata=allowed(
-        lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest"))
+    class_range: list[int] = field(default_factory=lambda: [2, 6], metadata=K_RANGE)
     products: dict[str, dict[str, Any]] = field(default_factory=dict)  # the market simulator's offers: name -> {attribute: level}
     random_state: int = 0
 
