@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from custlab import cleaning, config, prospects
+from custlab import config, prospects
 from custlab.errors import AnalysisError
 
 
@@ -19,8 +19,8 @@ def test_prospect_scores_follow_the_planted_propensity(mid_sample):
     model = prospects.propensity_model(prospects.firmographics(tables["customers"], "customer_id", truth["as_of"]), target)
     assert model.auc > 0.65 and model.lift["lift"].iloc[0] > 1.8 and model.lift["captured"].iloc[-1] == 1
     pool = tables["prospects"]
-    sizes = config.DataQualityParams().cleaning.size_classes
-    pool = pool.assign(size_class=cleaning.size_class(pool["employees"], pool["annual_revenue"], sizes))
+    pool = prospects.with_size_class(pool, config.DataQualityParams().cleaning)
+    assert pool["size_class"].value_counts().index.isin(["large", "medium", "small", "micro"]).all()
     scores = model.score(prospects.firmographics(pool, "prospect_id", truth["as_of"]))
     planted = pd.Series(truth["prospects"]["potential"]).reindex(scores.index)
     assert spearmanr(scores, planted).statistic > 0.85

@@ -85,7 +85,7 @@ def test_distinguishing_features_point_the_right_way():
     data = blobs(k=2, spread=0).assign(a=lambda d: d["a"] + d["group"] * 10)  # group 1 is far higher on a only
     data["revenue"] = data["group"] + 1.0
     seg = segments.segment(data, ["a", "b", "c"], k=2)
-    apart = segments.distinguishing(data, seg.labels, seg.columns, top=1)
+    apart = segments.distinguishing(segments.z_means(data, seg.labels, seg.columns), top=1)
     assert apart.index.tolist() == [("S1", "a"), ("S2", "a")]
     assert apart["z"].tolist() == pytest.approx([1, -1], abs=0.05)  # two equal groups sit one SD either side
     lines = segments.apart_sentences(apart, {"S1": "Heavy"}, "en")

@@ -53,6 +53,17 @@ def firmographics(companies: pd.DataFrame, key: str, as_of) -> pd.DataFrame:
     return out
 
 
+def with_size_class(companies: pd.DataFrame, cleaning_settings) -> pd.DataFrame:
+    """``companies`` with the size class the cleaning gives customers (from employees and annual
+    revenue, by ``cleaning_settings.size_classes``), unless they have one or lack both columns."""
+    from .cleaning import size_class
+
+    if "size_class" in companies or not {"employees", "annual_revenue"} <= set(companies):
+        return companies
+    return companies.assign(size_class=size_class(companies["employees"], companies["annual_revenue"],
+                                                  cleaning_settings.size_classes, cleaning_settings.unknown_label))
+
+
 def key_accounts(orders: pd.DataFrame, as_of, months: int = 24, share: float = 0.2) -> pd.Series:
     """Whether each customer who ordered in the ``months`` up to ``as_of`` is a key account: in
     the top ``share`` of customers by revenue (ties by customer id, as :func:`custlab.value.value_tiers`)."""

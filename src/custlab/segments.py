@@ -123,10 +123,6 @@ class Segmentation:
     columns: list[str]
     random_state: int
 
-    @property
-    def chosen_by(self) -> str:
-        return "bic" if self.method == "gmm" else "silhouette"
-
 
 def _cluster(x: np.ndarray, method: str, k: int, random_state: int) -> tuple[np.ndarray, float | None]:
     """Labels 0..k-1 for the rows of ``x`` (and the BIC for a mixture)."""
@@ -272,12 +268,11 @@ def z_means(features: pd.DataFrame, labels: pd.Series, columns: list[str]) -> pd
     return means
 
 
-def distinguishing(features: pd.DataFrame, labels: pd.Series, columns: list[str], top: int = 2) -> pd.DataFrame:
-    """What sets each segment apart: its ``top`` features furthest from the average customer, in
-    standard deviations (:func:`z_means`), with the sign."""
+def distinguishing(z: pd.DataFrame, top: int = 2) -> pd.DataFrame:
+    """What sets each segment apart: its ``top`` features furthest from the average customer in
+    :func:`z_means` (standard deviations), with the sign."""
     rows = [{"customer_segment": name, "feature": feature, "z": float(row[feature])}
-            for name, row in z_means(features, labels, columns).iterrows()
-            for feature in row.abs().sort_values(ascending=False).index[:top]]
+            for name, row in z.iterrows() for feature in row.abs().sort_values(ascending=False).index[:top]]
     return pd.DataFrame(rows).set_index(["customer_segment", "feature"])
 
 
@@ -300,7 +295,9 @@ def feature_label(feature: str, language: str = "en") -> str:
 
 def feature_labels(columns, language: str = "en") -> dict[str, str]:
     """Table headers for feature columns (capitalized as headers are)."""
-    return {c: (lambda s: s[:1].upper() + s[1:])(feature_label(c, language)) for c in columns}
+    from .report import _capitalized
+
+    return {c: _capitalized(feature_label(c, language)) for c in columns}
 
 
 def count_sentence(seg: Segmentation, k_range: tuple[int, int], set_k: bool, language: str = "en") -> str:
