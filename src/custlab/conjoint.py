@@ -29,6 +29,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from .errors import AnalysisError
+from .i18n import t
 
 DESIGN_COLUMNS = ("profile_id", "in_rating_design")  # design columns that are not attributes
 SEP = "|"  # coded column names: "<attribute>|<level>"
@@ -74,27 +75,31 @@ def effects_coded(profiles: pd.DataFrame, levels: dict[str, list], linear: str |
     return pd.DataFrame(columns, index=profiles.index)
 
 
-def _full(coded: pd.Series, levels: dict[str, list], cov: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Part-worths of every level (the left-out level's is minus the others' sum), with standard
-    errors when the coefficients' covariance is given."""
-    rows = []
+def expansion(levels: dict[str, list], terms: list[str]) -> pd.DataFrame:
+    """The matrix that turns coded coefficients (columns ``terms``) into every level's part-worth
+    (rows (attribute, level)): 1 for a coded level, -1 on each of its attribute's coded terms for the
+    left-out last level. Attributes entered as a number have no rows."""
+    rows, index = [], []
     for attribute, lv in levels.items():
         names = [f"{attribute}{SEP}{level}" for level in lv[:-1]]
-        if names[0] not in coded.index:
-            continue  # entered linearly
+        if names[0] not in terms:
+            continue
         for level, name in zip(lv, [*names, None]):
-            weights = pd.Series(0.0, index=coded.index)
-            weights[names if name is None else [name]] = -1.0 if name is None else 1.0
-            row = {"attribute": attribute, "level": level, "part_worth": float(weights @ coded)}
-            if cov is not None:
-                row["std_error"] = float(np.sqrt(weights @ cov.loc[coded.index, coded.index] @ weights))
+            row = pd.Series(0.0, index=terms)
+            row[names if name is None else [name]] = -1.0 if name is None else 1.0
             rows.append(row)
-    return pd.DataFrame(rows).set_index(["attribute", "level"])
+            index.append((attribute, level))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["attribute", "level"]))
+
+
+def _ranges(part_worths: pd.DataFrame) -> pd.DataFrame:
+    """Each attribute's range of part-worths (rows (attribute, level); one column per respondent or class)."""
+    return part_worths.groupby(level="attribute", sort=False).agg(lambda s: s.max() - s.min())
 
 
 def importance_of(part_worths: pd.Series) -> pd.Series:
     """Each attribute's range of part-worths as a share of the sum of ranges."""
-    ranges = part_worths.groupby(level="attribute", sort=False).agg(lambda s: s.max() - s.min())
+    ranges = _ranges(part_worths.to_frame()).iloc[:, 0]
     return (ranges / ranges.sum()).rename("importance")
 
 
@@ -152,17 +157,14 @@ class RatingConjoint:
     @property
     def importance(self) -> pd.Series:
         """Each attribute's importance, computed per respondent and averaged."""
-        ranges = self.individual.T.groupby(level="attribute", sort=False).agg(lambda s: s.max() - s.min()).T
-        return ranges.div(ranges.sum(axis=1), axis=0).mean().rename("importance").rename_axis("attribute")
+        ranges = _ranges(self.individual.T)
+        return (ranges / ranges.sum()).mean(axis=1).rename("importance").rename_axis("attribute")
 
     def utilities(self, products: dict[str, dict]) -> pd.DataFrame:
         """Respondent x product utilities (without the constant)."""
         table = _check_products(products, self.levels, None)
-        out = pd.DataFrame(0.0, index=self.individual.index, columns=table.index)
-        for product, row in table.iterrows():
-            for attribute, level in row.items():
-                out[product] += self.individual[(attribute, level)]
-        return out
+        has = pd.DataFrame({(a, lv): table[a] == lv for a, levels in self.levels.items() for lv in levels}).astype(float)
+        return self.individual @ has[self.individual.columns].T
 
     def shares(self, products: dict[str, dict]) -> pd.Series:
         """Shares of preference by first choice: each respondent takes the product they rate
@@ -208,7 +210,8 @@ def rating_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
         raise AnalysisError(f"No respondent rated more profiles than the {x.shape[1]} parameters of the design's "
                             f"{len(levels)} attributes (or the profiles they rated do not vary every attribute): a rating "
                             f"conjoint needs at least {x.shape[1] + 1} varied profiles per respondent.")
-    individual = pd.DataFrame({r: _full(b, levels)["part_worth"] for r, b in coded.items()}).T
+    coded = pd.DataFrame(coded).T
+    individual = coded @ expansion(levels, list(coded.columns)).T
     individual.index.name = "respondent_id"
     return RatingConjoint(individual, pd.Series(intercepts, name="intercept"), pd.Series(r2, name="r2"), levels, skipped)
 
@@ -287,13 +290,8 @@ class ChoiceModel:
 
     def utilities(self, products: dict[str, dict]) -> pd.Series:
         table = _check_products(products, self.levels, self.price)
-        out = pd.Series(0.0, index=table.index, name="utility")
-        worths = self.part_worths["part_worth"]
-        for product, row in table.iterrows():
-            for attribute, level in row.items():
-                out[product] += (self.coefficients.loc[attribute, "estimate"] * float(level) if attribute == self.price
-                                 else worths[(attribute, level)])
-        return out
+        estimate = self.coefficients["estimate"]
+        return (effects_coded(table, self.levels, linear=self.price)[estimate.index] @ estimate).rename("utility")
 
     def shares(self, products: dict[str, dict]) -> pd.Series:
         """Shares of preference by the logit rule: exp(utility) over the sum across products."""
@@ -337,7 +335,9 @@ def choice_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
     best = utility.groupby(tasks).transform("max") == utility
     hits = (data["chosen"] == 1) & best
     alternatives = tasks.value_counts()
-    return ChoiceModel(coefficients, _full(params, levels, cov), levels, price, float(fit.llf),
+    expand = expansion(levels, list(x.columns))
+    worths = pd.DataFrame({"part_worth": expand @ params, "std_error": np.sqrt(np.diag(expand @ cov @ expand.T))})
+    return ChoiceModel(coefficients, worths, levels, price, float(fit.llf),
                        float(-np.log(alternatives).sum()), len(alternatives), data["respondent_id"].nunique(),
                        float(hits.groupby(tasks).any().mean()))
 
@@ -409,8 +409,6 @@ def named(df: pd.DataFrame | pd.Series, names: dict[str, str]):
 
 
 def importance_sentence(model: ChoiceModel, names: dict[str, str], language: str = "en") -> str:
-    from .i18n import t
-
     imp = model.importance.sort_values(ascending=False)
     name = [names.get(a, a) for a in imp.index]
     return t("cj_importance", language, tasks=model.tasks, top=name[0], share=imp.iloc[0], second=name[1],
@@ -418,8 +416,6 @@ def importance_sentence(model: ChoiceModel, names: dict[str, str], language: str
 
 
 def wtp_sentence(model: ChoiceModel, names: dict[str, str], unit: str, language: str = "en") -> str:
-    from .i18n import t
-
     wtp = model.wtp()["wtp"]
     attribute, level = wtp.idxmax()
     worst = wtp.xs(attribute, level="attribute").idxmin()
@@ -428,15 +424,11 @@ def wtp_sentence(model: ChoiceModel, names: dict[str, str], unit: str, language:
 
 
 def ratings_sentence(rating: RatingConjoint, names: dict[str, str], language: str = "en") -> str:
-    from .i18n import t
-
     imp = rating.importance
     return t("cj_ratings", language, top=names.get(imp.idxmax(), imp.idxmax()), share=imp.max(), r2=float(rating.r2.median()))
 
 
 def classes_sentence(classes: PreferenceClasses, names: dict[str, str], language: str = "en") -> str:
-    from .i18n import t
-
     sizes = classes.sizes / classes.sizes.sum()
     first, second = sizes.index[0], sizes.index[1]
     top = {c: names.get(classes.importance[c].idxmax(), classes.importance[c].idxmax()) for c in (first, second)}
@@ -460,8 +452,6 @@ def simulation(model: ChoiceModel | None, rating: RatingConjoint | None, product
 
 def shares_sentence(table: pd.DataFrame, language: str = "en") -> str:
     """The offer that wins: by the logit rule, first choices, or both (as the table has them)."""
-    from .i18n import t
-
     top = table.index[0]
     key = "cj_shares" if {"share", "first_choice"} <= set(table) else "cj_shares_choice" if "share" in table else "cj_shares_rating"
     return t(key, language, top=top, share=table.loc[top].get("share"), first=table.loc[top].get("first_choice"))

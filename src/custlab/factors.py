@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AnalysisError
+from .i18n import p_text, t
 
 METHODS = ("minres", "ml")
 ORTHOGONAL = ("varimax", "quartimax")
@@ -399,16 +400,12 @@ def principal_components(items: pd.DataFrame, n_components: int, rotation: str =
 # --------------------------------------------------------------------------- findings, in the report language
 def adequacy_sentence(a: Adequacy, language: str = "en") -> str:
     """Whether the answers share enough to factor (KMO at least 0.6 and Bartlett's p below 0.05)."""
-    from .i18n import p_text, t
-
     key = "fa_adequacy" if a.kmo >= 0.6 and a.p_value < 0.05 else "fa_adequacy_poor"
     return t(key, language, kmo=a.kmo, grade=t("fa_grade_" + a.verdict(), language), chi2=a.chi2, df=a.df, p=p_text(a.p_value), n=a.n)
 
 
 def count_sentence(pa: ParallelAnalysis, chosen: int, language: str = "en") -> str:
     """How many factors, and why: parallel analysis, or the number set in params."""
-    from .i18n import t
-
     if chosen == pa.n_factors:
         return t("fa_count", language, n=chosen, q=pa.quantile, kaiser=pa.kaiser)
     return t("fa_count_set", language, n=chosen, parallel=pa.n_factors)
@@ -416,8 +413,6 @@ def count_sentence(pa: ParallelAnalysis, chosen: int, language: str = "en") -> s
 
 def loadings_sentence(solution: FactorSolution, language: str = "en") -> str:
     """Variance explained, the largest factor and, under an oblique rotation, the strongest factor correlation."""
-    from .i18n import t
-
     v = solution.variance
     text = t("fa_loadings", language, n=v.shape[1], share=v.loc["Cumulative Var"].iloc[-1], top=v.columns[0],
              top_share=v.loc["Proportion Var"].iloc[0])
@@ -430,8 +425,6 @@ def loadings_sentence(solution: FactorSolution, language: str = "en") -> str:
 
 def reliability_sentence(table: pd.DataFrame, minimum: float, language: str = "en") -> str:
     """Whether every scale of :func:`scale_reliability` reaches ``minimum`` alpha, or which do not."""
-    from .i18n import t
-
     alphas = table["alpha"].dropna()
     weak = alphas[alphas < minimum]
     if len(weak):
@@ -440,6 +433,4 @@ def reliability_sentence(table: pd.DataFrame, minimum: float, language: str = "e
 
 
 def components_sentence(pcs: Components, k: int, language: str = "en") -> str:
-    from .i18n import t
-
     return t("fa_pca", language, k=k, share=pcs.eigenvalues["cumulative"].iloc[k - 1], items=len(pcs.eigenvalues))

@@ -11,6 +11,7 @@ confidence and lift of "bought A, so also B"), as market-basket analysis defines
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .errors import AnalysisError
+from .i18n import t
+from .report import atomic_write
 
 CATEGORICAL = ("size_class", "industry", "region")
 NUMERIC = ("employees", "annual_revenue", "age_years")  # on a log scale, missing as the median with a flag
@@ -217,40 +220,28 @@ def next_category(orders: pd.DataFrame, rules: pd.DataFrame, min_lift: float = 1
 
 # --------------------------------------------------------------------------- sentences
 def model_sentence(model: PropensityModel, share: float, months: int, language: str = "en") -> str:
-    from .i18n import t
-
     return t("pr_model", language, n=model.n, rate=model.base_rate, share=share, months=months, auc=model.auc,
              lift=model.lift["lift"].iloc[0], captured=model.lift["captured"].iloc[min(2, len(model.lift) - 1)])
 
 
 def prospects_sentence(scores: pd.Series, model: PropensityModel, top: int, language: str = "en") -> str:
-    from .i18n import t
-
     return t("pr_prospects", language, above=int((scores > model.base_rate).sum()), n=len(scores), rate=model.base_rate,
              top=min(top, len(scores)), mean=float(scores.sort_values(ascending=False).head(top).mean()))
 
 
 def rules_sentence(rules: pd.DataFrame, language: str = "en") -> str:
-    from .i18n import t
-
     (a, b), best = rules.index[0], rules.iloc[0]
     return t("pr_rules", language, a=a, b=b, lift=best["lift"], confidence=best["confidence"])
 
 
 def next_sentence(suggestions: pd.DataFrame, language: str = "en") -> str:
-    from .i18n import t
-
     counts = suggestions["next_category"].value_counts()
     return t("pr_next", language, n=len(suggestions), top=counts.index[0], count=int(counts.iloc[0]))
 
 
-def write_scores(scores: pd.Series, suggestions: pd.DataFrame | None, folder) -> list:
-    """``prospect_scores.csv`` (every prospect, highest first) and ``next_category.csv`` for the CRM."""
-    from pathlib import Path
-
-    from .report import atomic_write
-
-    written = [atomic_write(Path(folder) / "prospect_scores.csv", scores.sort_values(ascending=False).to_csv())] if scores is not None else []
-    if suggestions is not None:
-        written.append(atomic_write(Path(folder) / "next_category.csv", suggestions.to_csv()))
-    return written
+def write_scores(scores: pd.Series | None, suggestions: pd.DataFrame | None, folder) -> list[Path]:
+    """``prospect_scores.csv`` (every prospect, highest first) and ``next_category.csv`` for the CRM
+    (each only when there is one)."""
+    tables = {"prospect_scores.csv": None if scores is None else scores.sort_values(ascending=False),
+              "next_category.csv": suggestions}
+    return [atomic_write(Path(folder) / name, table.to_csv()) for name, table in tables.items() if table is not None]

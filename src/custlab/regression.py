@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import AnalysisError
+from .i18n import t
 
 MAX_LMG_PREDICTORS = 15  # LMG fits every subset of predictors: 2^15 = 32,768 regressions on the correlation matrix
 
@@ -129,8 +130,6 @@ def driver_analysis(data: pd.DataFrame, outcome: str, predictors: list[str], rob
 
 def drivers_sentence(model: DriverModel, language: str = "en", outcome_label: str | None = None) -> str:
     """How much the drivers explain, and which matters most (LMG)."""
-    from .i18n import t
-
     top = model.importance.index[0]
     return t("rg_drivers", language, k=len(model.importance), outcome=outcome_label or model.outcome, r2=model.r2, n=model.n, top=top,
              share=model.importance["explained_share"].iloc[0], last=model.importance.index[-1],

@@ -22,6 +22,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 from .errors import AnalysisError
+from .i18n import label, t
+from .report import _capitalized, atomic_write
 
 METHODS = ("kmeans", "ward", "gmm")
 RATE_FEATURES = ("order_rate", "order_value", "interaction_rate")  # clustered on a log scale
@@ -278,16 +280,12 @@ def distinguishing(z: pd.DataFrame, top: int = 2) -> pd.DataFrame:
 
 def write_segments(labels: pd.Series, folder) -> Path:
     """This run's segment per customer (``segments.csv``), to load into the CRM."""
-    from .report import atomic_write
-
     return atomic_write(Path(folder) / "segments.csv", labels.rename_axis("customer_id").to_csv())
 
 
 # --------------------------------------------------------------------------- sentences
 def feature_label(feature: str, language: str = "en") -> str:
     """A feature as a sentence names it: "orders a month", "share of spend on 设备"."""
-    from .i18n import label, t
-
     if str(feature).startswith(MIX_PREFIX):
         return t("sg_mix", language, category=str(feature)[len(MIX_PREFIX):])
     return label(feature, language)  # lower case already, with CNY as it is written
@@ -295,15 +293,11 @@ def feature_label(feature: str, language: str = "en") -> str:
 
 def feature_labels(columns, language: str = "en") -> dict[str, str]:
     """Table headers for feature columns (capitalized as headers are)."""
-    from .report import _capitalized
-
     return {c: _capitalized(feature_label(c, language)) for c in columns}
 
 
 def count_sentence(seg: Segmentation, k_range: tuple[int, int], set_k: bool, language: str = "en") -> str:
     """How the number of segments was reached."""
-    from .i18n import t
-
     if set_k:
         return t("sg_k_set", language, k=seg.k)
     if seg.method == "gmm":
@@ -314,8 +308,6 @@ def count_sentence(seg: Segmentation, k_range: tuple[int, int], set_k: bool, lan
 
 def profile_sentence(prof: pd.DataFrame, names: dict[str, str], language: str = "en") -> str:
     """The segment that brings the most revenue against the one that brings the least."""
-    from .i18n import t
-
     top, bottom = prof["revenue_share"].idxmax(), prof["revenue_share"].idxmin()
     return t("sg_top", language, name=names.get(top, top), share=prof.loc[top, "customer_share"],
              revenue=prof.loc[top, "revenue_share"], small=names.get(bottom, bottom),
@@ -324,8 +316,6 @@ def profile_sentence(prof: pd.DataFrame, names: dict[str, str], language: str = 
 
 def apart_sentences(apart: pd.DataFrame, names: dict[str, str], language: str = "en") -> list[str]:
     """One line per segment: the features that set it apart, from :func:`distinguishing`."""
-    from .i18n import t
-
     sep = ", " if language == "en" else "，"
     lines = []
     for segment_name, rows in apart.groupby(level="customer_segment", sort=False):
@@ -337,8 +327,6 @@ def apart_sentences(apart: pd.DataFrame, names: dict[str, str], language: str = 
 
 def stability_sentence(jaccard: pd.Series, n_boot: int, language: str = "en") -> str:
     """How many segments are stable, patterns, or not to be relied on."""
-    from .i18n import t
-
     levels = jaccard.map(stability_level).value_counts()
     return t("sg_stability", language, b=n_boot, k=len(jaccard), stable=int(levels.get("stable", 0)),
              pattern=int(levels.get("pattern", 0)), unstable=int(levels.get("unstable", 0)))
