@@ -95,7 +95,7 @@ def test_standardization_recovers_planted_spellings(result, small_truth, raw):
                 if v["customer_id"] in customers.index and pd.notna(written.loc[v["customer_id"], v["column"]])]
     assert len(variants) > 50
     for v in variants:
-        got = customers.loc[v["customer_id"], v["column"] if v["column"] != "industry" else "industry_code"]
+        got = customers.loc[v["customer_id"], v["column"] if v["column"] != "industry" else "industry_section"]
         assert got == v["canonical"], v
     assert set(customers["region"]) <= {r for r, *_ in reference.PROVINCES.values()} | {"未知"}
     assert set(customers["size_class"]) <= {"large", "medium", "small", "micro", "未知"}
@@ -258,3 +258,23 @@ def test_missing_and_credit_code_sentences_say_when_there_is_nothing_to_report()
     codes = cleaning.credit_code_check(pd.DataFrame({"credit_code": ["91350100M000100Y43", "91350100M000100Y44"]}))
     assert cleaning.credit_sentence(codes) == "1 of 2 unified social credit codes fail the GB 32100 check character."
     assert cleaning.credit_sentence(codes * 0, "zh") == "源数据中没有可校验的统一社会信用代码。"
+
+
+def test_free_text_industries_and_places_standardized_and_the_rest_listed(dq_params):
+    customers = pd.DataFrame({"customer_id": list("ABCDE"), "name": ["甲汽配有限公司", "乙软件", "丙奶茶店", "丁化工", "戊公司"],
+                              "industry": ["汽车制造", "软件开发", "奶茶", "化工", "奶茶"],
+                              "province": ["宁夏", None, "火星", "浙江", "青海"], "city": ["银川", "诸暨", None, "杭州", None]})
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["A"], "order_date": pd.to_datetime(["2026-01-05"]), "amount": [1.0]})
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    c = out.tables["customers"].set_index("customer_id")
+    assert c["industry_section"].tolist()[:2] == ["C", "I"] and c["industry_division"].fillna("-").tolist() == ["36", "65", "-", "26", "-"]
+    assert c.loc["A", "industry"] == "制造业" and c.loc["A", "industry_written"] == "汽车制造"
+    assert c.loc["C", "industry"] == "奶茶"  # unmatched text is kept, not 未知
+    assert c["region"].tolist() == ["西北", "华东", "未知", "华东", "西北"]  # 火星 gives no region: the missing-value policy's
+    assert c.loc["B", "province"] == "浙江省" and c.loc["B", "prefecture"] == "绍兴市" and c.loc["C", "province"] == "火星"
+    listed = out.unmatched.set_index(["column", "value"])["rows"].to_dict()
+    assert listed == {("industry", "奶茶"): 2, ("province", "火星"): 1}
+    mine = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, industry_synonyms={"奶茶": "H62"},
+                                                                           place_synonyms={"火星": "630000"}))
+    out = cleaning.clean({"customers": customers, "orders": orders}, mine)
+    assert out.unmatched.empty and out.tables["customers"].set_index("customer_id").loc["C", "industry_division"] == "62"

@@ -177,3 +177,59 @@ def test_febrl_true_duplicates_found(n, recall):
     assert len(found & true) / len(true) >= recall
     strict = _pairwise(matching.find_duplicates(df, **{**FEBRL_GUIDE, "min_agree": None}).clusters)
     assert len(strict & true) / len(true) < 0.6  # every field agreeing: most mistyped duplicates are missed
+
+
+def _codes(n: int) -> list[str]:
+    from custlab.reference import CREDIT_CODE_CHARS, credit_code_check, org_code_check
+
+    out = []
+    for i in range(n):
+        body = f"{i + 10000000:08d}"
+        first17 = "91330100" + body + org_code_check(body)
+        out.append(first17 + credit_code_check(first17))
+    assert all(c[-1] in CREDIT_CODE_CHARS for c in out)
+    return out
+
+
+def test_a_chain_never_joins_two_credit_codes():
+    x, y = _codes(2)
+    # A (code X) ~ B (no code) ~ C (code Y): B is closer to A (same name) than to C
+    df = pd.DataFrame({"name": ["华信宏达科技有限公司", "华信宏达科技有限公司", "华信宏达科技股份有限公司"],
+                       "phone": ["13800138000", "13800138000", "13900139000"],
+                       "credit_code": [x, None, y]}, index=["A", "B", "C"])
+    found = matching.find_duplicates(df, exact=["phone"], fuzzy={"name": 0.85}, block=["name:4"], distinct=["credit_code"])
+    clusters = found.clusters
+    assert clusters["A"] == clusters["B"] != clusters["C"]
+    assert found.kept_apart[["left", "right", "reason"]].values.tolist() == [["B", "C", "distinct:credit_code"]]
+    assert set(map(tuple, found.pairs[["left", "right"]].values)) == {("A", "B")}
+    # without the rule the chain is one entity (what used to happen)
+    assert matching.find_duplicates(df, exact=["phone"], fuzzy={"name": 0.85}, block=["name:4"]).clusters.nunique() == 1
+
+
+def test_a_star_around_a_record_without_code_joins_it_to_its_strongest_link_only():
+    codes = _codes(3)
+    df = pd.DataFrame({"name": ["华信宏达科技", "华信宏达科技有限公司", "华信宏达科技股份公司", "华信宏达科技集团", "宏达贸易"],
+                       "credit_code": [None, codes[0], codes[1], codes[2], None]}, index=["hub", "a", "b", "c", "other"])
+    df.loc["a", "name"] = "华信宏达科技"  # the hub's exact name: its strongest link
+    found = matching.find_duplicates(df, fuzzy={"name": 0.8}, block=["name:2"], distinct=["credit_code"])
+    entity = found.clusters
+    assert entity["hub"] == entity["a"]
+    assert len({entity["a"], entity["b"], entity["c"]}) == 3 and entity["other"] not in {entity["a"], entity["b"], entity["c"]}
+    # every group holds at most one valid code
+    per = df.assign(e=entity).dropna(subset=["credit_code"]).groupby("e")["credit_code"].nunique()
+    assert (per <= 1).all()
+    assert len(found.kept_apart) >= 2 and set(found.kept_apart["reason"]) == {"distinct:credit_code"}
+
+
+def test_no_merged_group_of_the_sample_holds_two_credit_codes(small_sample, small_truth):
+    from custlab import config, cleaning
+
+    params = config.load_params("00_data_quality", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
+    result = cleaning.load_clean(params, cache_dir=small_sample / "cache")
+    raw = result.merge_log.melt(id_vars="entity", value_vars=["survivor_id", "merged_id"], value_name="customer_id")
+    from custlab import sources
+
+    codes = sources.load_tables(params, ["customers"], cache_dir=small_sample / "cache")["customers"].set_index("customer_id")["credit_code"]
+    valid = matching.normalize_credit_code(codes)
+    raw["code"] = raw["customer_id"].map(valid)
+    assert len(raw) > 20 and raw.dropna(subset=["code"]).groupby("entity")["code"].nunique().max() == 1

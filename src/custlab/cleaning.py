@@ -19,7 +19,7 @@ from .cache import cached_folder, clean_folder, quality_params  # the cache key,
 from .errors import CleaningError
 from .i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
-                       normalize_email, normalize_phone, normalize_text, normalized, _text)
+                       normalize_email, normalize_phone, normalize_text, normalized, phone_parts, _text)
 
 log = logging.getLogger(__name__)
 
@@ -44,28 +44,15 @@ def credit_code_check(customers: pd.DataFrame) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- standardization
-def standardize_industry(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Free-text industry to the GB/T 4754 section: (section code, section name); unknown is missing."""
-    lookup = reference.industry_lookup()
-    text = _text(values).str.lower().str.replace(r"\s+", " ", regex=True)
-    code = text.map(lookup.get, na_action="ignore")
-    code = code.where(code.notna(), text.str.replace(" ", "", regex=False).map(lookup.get, na_action="ignore")).astype("string")
-    name = code.map(lambda c: reference.INDUSTRY_SECTIONS[c][0], na_action="ignore").astype("string")
-    return code, name
-
-
-def standardize_place(province: pd.Series, city: pd.Series) -> pd.DataFrame:
-    """Province and city spellings to canonical names, the province from the city when missing,
-    and the region of the province."""
-    cities = reference.city_lookup()
-    provinces = reference.province_lookup()
-    c = _text(city).map(lambda v: cities.get(v, (None, None)), na_action="ignore")
-    city_name = c.map(lambda v: v[0], na_action="ignore").astype("string")
-    city_prov = c.map(lambda v: v[1], na_action="ignore").astype("string")
-    prov = _text(province).map(provinces.get, na_action="ignore").astype("string")
-    prov = prov.fillna(city_prov)
-    region = prov.map(lambda p: reference.PROVINCES[p][0], na_action="ignore").astype("string")
-    return pd.DataFrame({"province": prov, "city": city_name, "region": region})
+def standardize_industry(values: pd.Series, synonyms: dict[str, str] | None = None) -> pd.DataFrame:
+    """Free-text industries to GB/T 4754-2017 (:func:`custlab.reference.match_industry`):
+    ``industry`` (the section's name, or the text as written where nothing matched),
+    ``industry_section`` (A-T), ``industry_division`` (01-97) and ``industry_division_name``."""
+    written = _text(values)
+    m = reference.match_industry(written, synonyms)
+    return pd.DataFrame({"industry": m["section_name"].fillna(written), "industry_section": m["section"],
+                         "industry_division": m["division"], "industry_division_name": m["division_name"]},
+                        index=values.index).astype("string")
 
 
 def size_class(employees: pd.Series, revenue: pd.Series, thresholds: dict[str, dict[str, float]],
@@ -135,6 +122,17 @@ class _Ledger:
         self.quarantine: list[pd.DataFrame] = []
         self.changes: list[pd.DataFrame] = []
         self.skipped: list[dict] = []
+        self.unmatched_values: list[pd.DataFrame] = []
+
+    def unmatched(self, table: str, column: str, written: pd.Series, matched: pd.Series) -> None:
+        """Record the spellings of ``table.column`` that matched no reference entry, with how many
+        rows hold each (they stay as written; the report lists them for params synonyms)."""
+        text = _text(written)
+        miss = text[text.notna() & (text != "") & matched.isna()]
+        if len(miss):
+            counts = miss.value_counts()
+            self.unmatched_values.append(pd.DataFrame({"table": table, "column": column, "value": counts.index.astype("string"),
+                                                       "rows": counts.to_numpy()}))
 
     def skip(self, table: str, column: str, within: str) -> None:
         """Record that ``table.column`` was not tested for unit mistakes and outliers: the column
@@ -205,6 +203,12 @@ class _Ledger:
         c = pd.concat(self.changes, ignore_index=True) if self.changes else pd.DataFrame(columns=CHANGE_COLUMNS)
         return q.astype({"row": "int64", "column": "string", "value": "string"}), c.astype("string")
 
+    def unmatched_frame(self) -> pd.DataFrame:
+        if not self.unmatched_values:
+            return pd.DataFrame({"table": [], "column": [], "value": [], "rows": []}).astype(
+                {"table": "string", "column": "string", "value": "string", "rows": "int64"})
+        return pd.concat(self.unmatched_values, ignore_index=True).astype({"table": "string", "column": "string", "value": "string"})
+
     def skipped_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.skipped, columns=["table", "column", "within"], dtype="string")
 
@@ -213,7 +217,8 @@ class _Ledger:
 class CleanResult:
     """The clean tables and the account of how they came to be.
 
-    ``tables``: clean canonical tables (customers gain industry_code, size_class, credit_code_valid).
+    ``tables``: clean canonical tables (customers gain industry_written, industry_section,
+    industry_division(_name), prefecture, place_code, size_class, credit_code_valid).
     ``merge_log``: one row per merged record: entity, survivor_id, merged_id, rule, score, columns
     the survivor took from its duplicates. ``quarantine``: rows (scope "row") and values (scope
     "value") set aside, with table, key, input row number, column, value and reason.
@@ -221,6 +226,11 @@ class CleanResult:
     table, input rows = kept + merged + quarantined. ``followup``: customers whose key fields are missing.
     ``skipped``: values not tested for unit mistakes and outliers (table, column), because the
     column they are compared within (``within``, e.g. product) is not in the source.
+    ``duplicate_pairs``: matched pairs of customer ids with score and rule; ``reason`` is set
+    (``distinct:credit_code``) where the pair was kept apart because its group would otherwise
+    hold two different credit codes (:func:`find_duplicates`).
+    ``unmatched``: spellings of industry, province and city that matched no reference entry
+    (table, column, value, rows); they are kept as written.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -231,6 +241,7 @@ class CleanResult:
     followup: pd.DataFrame
     duplicate_pairs: pd.DataFrame
     skipped: pd.DataFrame
+    unmatched: pd.DataFrame
 
     @property
     def balanced(self) -> bool:
@@ -288,22 +299,29 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
         ledger.change("customers", c, key, "registered_date", c["registered_date"].mask(bad), "future_registered_date")
         c["registered_date"] = c["registered_date"].mask(bad)
     if "industry" in c:
-        code, name = standardize_industry(c["industry"])
-        unmapped = c["industry"].notna() & code.isna()
-        ledger.change("customers", c[unmapped], key, "industry", name[unmapped], "industry_unmapped")
-        ledger.change("customers", c[~unmapped], key, "industry", name[~unmapped], "industry_standardized")
-        c["industry"], c["industry_code"] = name, code
+        std = standardize_industry(c["industry"], settings.industry_synonyms)
+        ledger.unmatched("customers", "industry", c["industry"], std["industry_section"])
+        ledger.change("customers", c, key, "industry", std["industry"], "industry_standardized")
+        c = c.assign(industry_written=_text(c["industry"]), **std)
     if "province" in c or "city" in c:
-        place = standardize_place(c.get("province", pd.Series(pd.NA, index=c.index)), c.get("city", pd.Series(pd.NA, index=c.index)))
-        for column in place:
+        written = {col: c.get(col, pd.Series(pd.NA, index=c.index, dtype="string")) for col in ("province", "city")}
+        place = reference.match_place(_text(written["province"]), _text(written["city"]), settings.place_synonyms).set_axis(c.index)
+        for column in ("province", "city"):
             if column in c:
-                keep_raw = place[column].isna() & c[column].notna()  # an unknown spelling stays as written
-                place[column] = place[column].where(~keep_raw, c[column].astype("string"))
+                ledger.unmatched("customers", column, c[column], place[column])
+        for column in ("province", "city", "region"):
+            if column in c:
+                keep = place[column].isna() & c[column].notna()  # a region the province does not give stays as written
+                place[column] = place[column].where(~keep, _text(c[column]))
                 ledger.change("customers", c, key, column, place[column], f"{column}_standardized")
-            c[column] = place[column]
-    for column, fn in (("phone", normalize_phone), ("email", normalize_email)):
+        c = c.assign(**{col: place[col] for col in ("province", "city", "region", "prefecture", "place_code")})
+    if "phone" in c:
+        parts = phone_parts(c["phone"]).set_axis(c.index)
+        if parts["extension"].notna().any():
+            c["phone_extension"] = parts["extension"]
+    for column, tidy in (("phone", lambda: parts["phone"]), ("email", lambda: normalize_email(c["email"]))):
         if column in c:
-            tidy = fn(c[column])
+            tidy = tidy()
             tidy = tidy.where(tidy.notna(), c[column].astype("string"))  # unrecognized stays as written
             ledger.change("customers", c, key, column, tidy, f"{column}_normalized")
             c[column] = tidy
@@ -350,6 +368,7 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
     taken = _true_columns(changed)
     id_of = c["customer_id"]
     pairs = found.pairs.assign(left=id_of[found.pairs["left"]].to_numpy(), right=id_of[found.pairs["right"]].to_numpy())
+    apart = found.kept_apart.assign(left=id_of[found.kept_apart["left"]].to_numpy(), right=id_of[found.kept_apart["right"]].to_numpy())
     long = pd.concat([pairs.rename(columns={"left": "id"}).drop(columns="right"), pairs.rename(columns={"right": "id"}).drop(columns="left")])
     order = {r: i for i, r in enumerate(sorted(long["rule"].unique(), key=lambda r: (r == "fuzzy", r)))}
     long["_rank"] = long["rule"].map(order)
@@ -362,6 +381,9 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
     kept = c[~multi]
     merged_rows = merged_rows.reset_index(drop=True).astype({k: v for k, v in c.dtypes.items() if k in merged_rows}, errors="ignore")
     out = pd.concat([kept, merged_rows[c.columns]], ignore_index=True).sort_values("_row", kind="stable").reset_index(drop=True)
+    if len(apart):
+        log.info("%d matched pairs kept apart: their entity would hold two different %s", len(apart), ", ".join(d.distinct))
+    pairs = pd.concat([pairs.assign(reason=pd.NA), apart], ignore_index=True).astype({"reason": "string"})
     return out, merge_log.reset_index(drop=True), survivor_map, pairs
 
 
@@ -490,7 +512,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         df["_row"] = np.arange(1, len(df) + 1)
     out = {name: df for name, df in work.items() if name not in ("customers", "orders", "interactions")}
     merge_log, survivor_map = pd.DataFrame(columns=["entity", "survivor_id", "merged_id", "rule", "score", "columns_taken"]), {}
-    pairs = pd.DataFrame(columns=["left", "right", "score", "rule"])
+    pairs = pd.DataFrame(columns=["left", "right", "score", "rule", "reason"])
     followup = pd.DataFrame(columns=["customer_id", "name", "missing", "status"])
     known, dropped = set(), set()
     if "customers" in work:
@@ -522,10 +544,11 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     recon["balanced"] = recon["input"] == recon["kept"] + recon["merged"] + recon["quarantined"]
     recon.index.name = "table"
     clean_tables = {n: df.drop(columns="_row").reset_index(drop=True) for n, df in out.items()}
-    return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs, ledger.skipped_frame())
+    return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs, ledger.skipped_frame(),
+                       ledger.unmatched_frame())
 
 
-_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs", "skipped")
+_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs", "skipped", "unmatched")
 
 
 def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
@@ -611,11 +634,25 @@ def absent_note(absent: dict[str, list[str]], language: str = "en") -> str:
 
 def write_followup_files(result: CleanResult, folder: str | Path) -> dict[str, Path]:
     """Quarantined rows and values, the follow-up list and the merge log as UTF-8 CSV (with BOM,
-    so that Excel opens the Chinese text) in ``folder``; written atomically."""
+    so that Excel opens the Chinese text) in ``folder``; written atomically. The merge log ends
+    with the matched records that were kept apart (``decision`` kept_apart, and why)."""
     from .report import atomic_write
 
     folder = Path(folder)
     out = {}
-    for name in ("quarantine", "followup", "merge_log"):
-        out[name] = atomic_write(folder / f"{name}.csv", getattr(result, name).to_csv(index=False).encode("utf-8-sig"))
+    for name in ("quarantine", "followup", "merge_log", "unmatched"):
+        frame = merge_decisions(result) if name == "merge_log" else getattr(result, name)
+        out[name] = atomic_write(folder / f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
     return out
+
+
+def merge_decisions(result: CleanResult) -> pd.DataFrame:
+    """The merge log with a ``decision`` per row: merged, or kept_apart for matched pairs whose
+    merge would have put two different credit codes in one company (merged_id and survivor_id
+    are then the two records, ``rule`` the reason)."""
+    pairs = result.duplicate_pairs
+    apart = pairs[pairs["reason"].notna()] if "reason" in pairs else pairs.iloc[:0]
+    kept = pd.DataFrame({"survivor_id": apart["left"].astype("string"), "merged_id": apart["right"].astype("string"),
+                         "rule": apart["rule"].astype("string") + " kept apart: " + apart["reason"].astype("string"),
+                         "score": apart["score"], "decision": "kept_apart"})
+    return pd.concat([result.merge_log.assign(decision="merged"), kept], ignore_index=True)

@@ -163,6 +163,8 @@ class CleaningSettings:
     """Cleaning rules and thresholds (params/00_data_quality.yaml, key ``cleaning``)."""
 
     future_date_tolerance_days: int = field(default=0, metadata=number(0))
+    industry_synonyms: dict[str, str] = field(default_factory=dict)  # your spellings -> GB/T 4754 code (C36, 36 or C)
+    place_synonyms: dict[str, str] = field(default_factory=dict)  # your spellings -> GB/T 2260 unit (绍兴市 or 330600)
     duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
     missing: dict[str, Literal["flag", "unknown", "median", "drop"]] = field(default_factory=dict)
     key_fields: list[str] = field(default_factory=lambda: ["credit_code", "phone", "industry", "province"])

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # scrub_text, used by the runner's HTML export, needs no pand
 
 #: canonical columns that hold personal data (a person's name, phone, email, credit code, address)
 PERSONAL_COLUMNS: frozenset[str] = frozenset({
-    "contact", "contact_name", "phone", "mobile", "email", "credit_code", "address", "id_number",
+    "contact", "contact_name", "phone", "phone_extension", "mobile", "email", "credit_code", "address", "id_number",
 })
 
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?![0-9A-Za-z])")
