@@ -278,3 +278,47 @@ def test_free_text_industries_and_places_standardized_and_the_rest_listed(dq_par
                                                                            place_synonyms={"火星": "630000"}))
     out = cleaning.clean({"customers": customers, "orders": orders}, mine)
     assert out.unmatched.empty and out.tables["customers"].set_index("customer_id").loc["C", "industry_division"] == "62"
+
+
+def test_as_of_is_a_window_and_only_dates_after_today_are_impossible(dq_params):
+    today = pd.Timestamp.today().normalize()
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "name": ["甲公司", "乙公司"]})
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4"], "customer_id": ["A", "A", "B", "B"],
+                           "order_date": [pd.Timestamp("2025-01-05"), pd.Timestamp("2025-06-01"), today - pd.Timedelta(days=3),
+                                          today + pd.Timedelta(days=400)],
+                           "amount": [10.0, 20.0, 30.0, 40.0]})
+    backtest = dataclasses.replace(dq_params, as_of="2025-03-31")
+    out = cleaning.clean({"customers": customers, "orders": orders}, backtest)
+    assert out.quarantine["key"].tolist() == ["o4"] and out.quarantine["reason"].tolist() == ["future_order_date"]
+    assert sorted(out.tables["orders"]["order_id"]) == ["o1", "o2", "o3"]  # later orders are real: kept
+    assert out.as_of == pd.Timestamp("2025-03-31") and out.window()["orders"]["order_id"].tolist() == ["o1"]
+    assert out.period.loc["orders", "after_as_of"] == 2 and out.period.loc["orders", "as_of_rule"] == "fixed"
+    assert out.period_sentence("en") == ("Period analysed: orders from 2025-01-05 up to 2025-03-31 (the analysis date set in "
+                                         f"params). 2 later orders (up to {today - pd.Timedelta(days=3):%Y-%m-%d}) are kept in the "
+                                         "clean tables but lie outside this period.")
+    assert "2025-01-05 至 2025-03-31" in out.period_sentence("zh")
+    # as_of null follows the data: the day of the latest clean order, nothing outside the window
+    follow = cleaning.clean({"customers": customers, "orders": orders}, dataclasses.replace(dq_params, as_of=None))
+    assert follow.as_of == today - pd.Timedelta(days=3) and follow.period.loc["orders", "as_of_rule"] == "latest_order"
+    assert len(follow.window()["orders"]) == 3 and follow.period.loc["orders", "after_as_of"] == 0
+
+
+def test_interaction_words_map_to_kinds_and_cancelled_orders_are_not_revenue(dq_params):
+    customers = pd.DataFrame({"customer_id": ["A", "B"], "name": ["甲公司", "乙公司"]})
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4"], "customer_id": ["A", "A", "B", "B"],
+                           "order_date": pd.to_datetime(["2026-01-05"] * 4), "amount": [10.0, 20.0, 30.0, 40.0],
+                           "status": ["已完成", "已取消", " 已退货 ", "待审核"]})
+    interactions = pd.DataFrame({"customer_id": ["A", "A", "B", "B", "B"], "date": pd.to_datetime(["2026-01-05"] * 5),
+                                 "kind": ["官网访问", "参加活动", "电话", "拜访", "抖音直播"], "count": [1.0] * 5})
+    out = cleaning.clean({"customers": customers, "orders": orders, "interactions": interactions}, dq_params)
+    assert out.tables["interactions"]["kind"].tolist() == ["visit", "event", "call", "meeting", "抖音直播"]  # unknown kept
+    kept = out.tables["orders"].set_index("order_id")["status"].to_dict()
+    assert kept == {"o1": "kept", "o4": "待审核"}  # an unknown status is kept as written, and listed
+    assert out.quarantine.set_index("key").loc[["o2", "o3"], "reason"].tolist() == ["order_not_revenue"] * 2
+    assert out.balanced and out.reconciliation.loc["orders", "quarantined"] == 2
+    listed = out.unmatched.set_index(["table", "column", "value"])["rows"].to_dict()
+    assert listed == {("orders", "status", "待审核"): 1, ("interactions", "kind", "抖音直播"): 1}
+    assert any("cleaning.interaction_kinds" in s for s in cleaning.findings(out, "en"))
+    # returns counted as revenue when the user says so
+    both = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, revenue_statuses=["kept", "returned"]))
+    assert sorted(cleaning.clean({"customers": customers, "orders": orders}, both).tables["orders"]["order_id"]) == ["o1", "o3", "o4"]

@@ -242,6 +242,35 @@ class CleanResult:
     duplicate_pairs: pd.DataFrame
     skipped: pd.DataFrame
     unmatched: pd.DataFrame
+    period: pd.DataFrame
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The analysis date: the end of the window every notebook analyses (see :func:`analysis_date`)."""
+        if len(self.period):
+            return pd.Timestamp(self.period["as_of"].iloc[0])
+        return pd.Timestamp.today().normalize()
+
+    def window(self) -> dict[str, pd.DataFrame]:
+        """The clean tables with the orders and interactions dated after :attr:`as_of` left out
+        (they stay in :attr:`tables`): what an analysis of the period up to as_of reads."""
+        out = dict(self.tables)
+        end = self.as_of + pd.Timedelta(days=1)
+        for name, column in (("orders", "order_date"), ("interactions", "date")):
+            if name in out and column in out[name] and (out[name][column] >= end).any():
+                out[name] = out[name][out[name][column] < end].reset_index(drop=True)
+        return out
+
+    def period_sentence(self, language: str = "en") -> str:
+        """The period analysed, for the top of every notebook: first order to as_of, and how many
+        later rows are outside it."""
+        if "orders" not in self.period.index:
+            return t("period_none", language, as_of=f"{self.as_of:%Y-%m-%d}")
+        row = self.period.loc["orders"]
+        text = t(f"period_{row['as_of_rule']}", language, first=f"{row['first']:%Y-%m-%d}", as_of=f"{self.as_of:%Y-%m-%d}")
+        if row["after_as_of"]:
+            text += " " + t("period_after", language, n=int(row["after_as_of"]), last=f"{row['last']:%Y-%m-%d}")
+        return text
 
     @property
     def balanced(self) -> bool:
@@ -266,8 +295,35 @@ class CleanResult:
 
 
 def _date_limit(params) -> pd.Timestamp:
-    as_of = pd.Timestamp(params.as_of) if params.as_of else pd.Timestamp.today().normalize()
-    return as_of + pd.Timedelta(days=params.cleaning.future_date_tolerance_days)
+    """The last possible date: the day of the run plus the tolerance (a later date has not happened;
+    a date after ``as_of`` but before today is real, only outside the analysis window)."""
+    return pd.Timestamp.today().normalize() + pd.Timedelta(days=params.cleaning.future_date_tolerance_days)
+
+
+def analysis_date(params, orders: pd.DataFrame | None) -> tuple[pd.Timestamp, str]:
+    """``as_of`` and how it was chosen: the date in params (``fixed``), else the day of the latest
+    clean order (``latest_order``), so that a scheduled run moves with the data; today when there
+    are no orders."""
+    if params.as_of:
+        return pd.Timestamp(params.as_of).normalize(), "fixed"
+    if orders is not None and len(orders) and orders["order_date"].notna().any():
+        return pd.Timestamp(orders["order_date"].max()).normalize(), "latest_order"
+    return pd.Timestamp.today().normalize(), "today"
+
+
+def _period(out: dict[str, pd.DataFrame], as_of: pd.Timestamp, how: str) -> pd.DataFrame:
+    """Per dated table: first and last date, as_of, how it was chosen, and the rows after as_of
+    (kept in the clean tables, outside the analysis window)."""
+    rows = {}
+    for name, column in (("orders", "order_date"), ("interactions", "date")):
+        if name in out and column in out[name]:
+            dates = out[name][column]
+            rows[name] = {"first": dates.min(), "last": dates.max(), "as_of": as_of, "as_of_rule": how,
+                          "after_as_of": int((dates >= as_of + pd.Timedelta(days=1)).sum())}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["first", "last", "as_of", "as_of_rule", "after_as_of"])
+    frame.index.name = "table"
+    return frame.astype({"first": "datetime64[ns]", "last": "datetime64[ns]", "as_of": "datetime64[ns]",
+                         "as_of_rule": "string", "after_as_of": "int64"})
 
 
 def _apply_units(tables: dict[str, pd.DataFrame], units: dict[str, float]) -> None:
@@ -436,6 +492,12 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
               (lambda d, alive: d["order_date"] > limit, "order_id", "future_order_date", "order_date"),
               (lambda d, alive: d["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id"),
               (lambda d, alive: ~d["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")]
+    if "status" in o:
+        status = _mapped(o["status"], settings.order_status)
+        ledger.unmatched("orders", "status", o["status"], status)
+        o = o.assign(status=status.fillna(_text(o["status"])))
+        rules.insert(4, (lambda d, alive: d["status"].isin(settings.order_status.values()).fillna(False)
+                         & ~d["status"].isin(settings.revenue_statuses).fillna(False), "order_id", "order_not_revenue", "status"))
     alive = ledger.sieve("orders", o, rules)
     if not _no_group(ledger, o, "orders", "amount", settings.outliers.order_amount_group):
         o, alive = _order_amounts(o, alive, settings.outliers, ledger)
@@ -479,7 +541,20 @@ def to_survivors(ids: pd.Series, survivor_map: dict) -> pd.Series:
     return out
 
 
-def _clean_interactions(i: pd.DataFrame, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
+def _mapped(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """``values`` through ``mapping`` (the export's words -> canonical ones), compared without case,
+    width or surrounding spaces; what the mapping lacks is missing."""
+    keys = {_text(pd.Series([k])).str.lower().iloc[0]: v for k, v in mapping.items()}
+    text = _text(values).str.lower()
+    distinct = text.dropna().unique()
+    return text.map({v: keys.get(v) for v in distinct}, na_action="ignore").astype("string")
+
+
+def _clean_interactions(i: pd.DataFrame, settings, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
+    if "kind" in i:  # the export's words (官网访问, 参加活动) -> visit, event, ...; unknown words stay, listed
+        kind = _mapped(i["kind"], settings.interaction_kinds)
+        ledger.unmatched("interactions", "kind", i["kind"], kind)
+        i = i.assign(kind=kind.fillna(_text(i["kind"])))
     rules = [(lambda d, alive, c=column: d[c].isna(), "_row", f"missing_{column}", column) for column in ("customer_id", "date")]
     rules += [(lambda d, alive: d["count"] < 0, "_row", "negative_count", "count"),
               (lambda d, alive: d["date"] > limit, "_row", "future_date", "date"),
@@ -497,7 +572,9 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     tables : dict of DataFrame
         Canonical tables (from :func:`custlab.sources.load_tables`); not modified.
     params : DataQualityParams
-        ``as_of`` (dates after it are impossible) and ``cleaning`` (every rule and threshold).
+        ``as_of`` (the end of the analysis window; null: the latest order's day) and ``cleaning``
+        (every rule and threshold). Dates after today (plus ``future_date_tolerance_days``) are
+        impossible and quarantined; dates after ``as_of`` are kept and counted in ``period``.
 
     Returns
     -------
@@ -531,7 +608,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     if "orders" in work:
         out["orders"] = _clean_orders(work["orders"], settings, limit, known, dropped, survivor_map, ledger) if known else work["orders"]
     if "interactions" in work:
-        out["interactions"] = _clean_interactions(work["interactions"], limit, known, dropped, survivor_map, ledger) if known else work["interactions"]
+        out["interactions"] = _clean_interactions(work["interactions"], settings, limit, known, dropped, survivor_map, ledger) if known else work["interactions"]
     for name, df in out.items():
         if name not in ("customers", "orders", "interactions") and "customer_id" in df:
             df["customer_id"] = to_survivors(df["customer_id"], survivor_map)
@@ -544,11 +621,13 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     recon["balanced"] = recon["input"] == recon["kept"] + recon["merged"] + recon["quarantined"]
     recon.index.name = "table"
     clean_tables = {n: df.drop(columns="_row").reset_index(drop=True) for n, df in out.items()}
+    period = _period(clean_tables, *analysis_date(params, clean_tables.get("orders")))
     return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs, ledger.skipped_frame(),
-                       ledger.unmatched_frame())
+                       ledger.unmatched_frame(), period)
 
 
-_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs", "skipped", "unmatched")
+_RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs", "skipped", "unmatched",
+                  "period")
 
 
 def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
@@ -569,7 +648,7 @@ def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
         for name in _RESULT_FRAMES:
             frame = getattr(result, name)
             text = {c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in frame}  # Parquet needs one type
-            frame.astype(text).to_parquet(tmp / f"{name}.parquet", index=name == "reconciliation")
+            frame.astype(text).to_parquet(tmp / f"{name}.parquet", index=name in ("reconciliation", "period"))
 
     return cached_folder(clean_folder(dq, files, cache_dir), fill)
 
@@ -583,6 +662,9 @@ def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanRes
 
 
 # --------------------------------------------------------------------------- findings
+_SYNONYM_KEYS = {"industry": "industry_synonyms", "kind": "interaction_kinds", "status": "order_status"}
+
+
 def findings(result: CleanResult, language: str = "en") -> list[str]:
     """Three to six plain sentences for leadership, generated from the cleaning numbers."""
     r = result.reconciliation
@@ -605,6 +687,9 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
     if len(result.followup):
         top = result.followup["missing"].str.split(",").explode().value_counts()
         out.append(t("dq_f_followup", language, n=len(result.followup), column=label(top.index[0], language)))
+    for column, spellings in result.unmatched.groupby("column", sort=False):
+        out.append(t("dq_f_unmatched", language, n=len(spellings), rows=int(spellings["rows"].sum()), column=word(column, language),
+                     setting=_SYNONYM_KEYS.get(column, "place_synonyms")))
     for row in result.skipped.itertuples():
         out.append(t("dq_f_untested", language, column=word(row.column, language), within=word(row.within, language)))
     return out[:6]

@@ -109,7 +109,7 @@ class BaseParams:
     """Parameters every notebook shares (params/base.yaml)."""
 
     language: Literal["en", "zh"] = "en"
-    as_of: str | None = None  # analysis date YYYY-MM-DD; None = the day after the latest order
+    as_of: str | None = None  # analysis date YYYY-MM-DD; None = the day of the latest clean order (moves with the data)
     source: SourceParams = field(default_factory=SourceParams)
     columns: dict[str, str] | str = field(default_factory=dict)  # source column -> canonical, or a YAML in params/
     privacy: PrivacyParams = field(default_factory=PrivacyParams)
@@ -152,6 +152,27 @@ class OutlierSettings:
     min_group: int = field(default=20, metadata=number(3))  # groups smaller than this are not tested
 
 
+#: interaction kinds as Chinese CRM exports write them -> the canonical kinds the analyses count
+INTERACTION_KINDS = ("visit", "event", "call", "email", "meeting")
+ORDER_STATUSES = ("kept", "cancelled", "returned")
+
+
+def _kind_defaults() -> dict[str, str]:
+    words = {"visit": ("官网访问", "网站访问", "访问官网", "浏览", "网页浏览", "访问", "web visit"),
+             "event": ("参加活动", "活动", "展会", "研讨会", "会议活动", "沙龙", "webinar"),
+             "call": ("电话", "来电", "外呼", "电话沟通", "回访", "phone call"),
+             "email": ("邮件", "电子邮件", "e-mail", "mail"),
+             "meeting": ("拜访", "上门", "上门拜访", "面谈", "会面", "visit in person")}
+    return {w: kind for kind, ws in words.items() for w in (kind, *ws)}
+
+
+def _status_defaults() -> dict[str, str]:
+    words = {"kept": ("已完成", "完成", "已发货", "已签收", "已付款", "正常", "有效", "成交", "completed", "paid", "shipped"),
+             "cancelled": ("已取消", "取消", "作废", "已作废", "关闭", "已关闭", "canceled", "void"),
+             "returned": ("已退货", "退货", "退款", "已退款", "refunded")}
+    return {w: status for status, ws in words.items() for w in (status, *ws)}
+
+
 def _size_defaults() -> dict[str, dict[str, float]]:
     return {"large": {"employees": 1000.0, "revenue": 400_000_000.0},
             "medium": {"employees": 300.0, "revenue": 100_000_000.0},
@@ -174,6 +195,12 @@ class CleaningSettings:
     size_classes: dict[str, dict[str, float]] = field(default_factory=_size_defaults)
     units: dict[str, float] = field(default_factory=lambda: {"orders.amount": 1.0, "customers.annual_revenue": 1.0},
                                     metadata=each(number(0, above=True), values=True))
+    interaction_kinds: dict[str, str] = field(default_factory=_kind_defaults, metadata=each(allowed(  # the export's words -> kind
+        lambda v: v in INTERACTION_KINDS, "one of " + ", ".join(INTERACTION_KINDS)), values=True))
+    order_status: dict[str, str] = field(default_factory=_status_defaults, metadata=each(allowed(  # the export's words -> status
+        lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES)), values=True))
+    revenue_statuses: list[str] = field(default_factory=lambda: ["kept"], metadata=each(allowed(  # orders that count as revenue
+        lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES))))
 
 
 @dataclass(frozen=True)

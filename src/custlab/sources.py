@@ -31,7 +31,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
                   "contact": "text", "industry": "text", "province": "text", "city": "text", "region": "text",
                   "employees": "number", "annual_revenue": "number", "registered_date": "date", "channel": "text"},
     "orders": {"order_id": "id", "customer_id": "id", "order_date": "date", "amount": "number", "product": "text",
-               "category": "text", "quantity": "number"},
+               "category": "text", "quantity": "number", "status": "text", "channel": "text"},
     "interactions": {"customer_id": "id", "date": "date", "kind": "text", "count": "number"},
     "survey": {"customer_id": "id", "satisfaction": "number", "loyalty": "number"},
     "conjoint_design": {"profile_id": "id"},
@@ -139,7 +139,7 @@ def parse_dates(values: pd.Series, timezone: str = "Asia/Shanghai") -> tuple[pd.
     return out, out.isna() & ~missing
 
 
-_CHINESE_UNITS = {"万": 1e4, "亿": 1e8}
+_CHINESE_UNITS = {"千": 1e3, "万": 1e4, "亿": 1e8}
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
