@@ -153,9 +153,11 @@ def test_minimal_tables_clean_and_balance(dq_params):
     out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
     assert out.balanced
     r = out.reconciliation
-    assert r.loc["customers"].to_dict() == {"input": 4, "kept": 2, "merged": 1, "quarantined": 1, "balanced": True}
+    assert r.loc["customers"].to_dict() == {"input": 4, "exact_duplicates": 0, "kept": 2, "merged": 1, "quarantined": 1,
+                                           "balanced": True}
     reasons = dict(zip(out.quarantine["key"].fillna(""), out.quarantine["reason"]))
-    assert reasons["o2"] == "negative_amount" and reasons["o3"] == "unknown_customer" and reasons["o4"] == "duplicate_order_id"
+    assert reasons["o2"] == "negative_amount" and reasons["o3"] == "unknown_customer" and reasons["o4"] == "exact_duplicate_row"
+    assert r.loc["orders", ["input", "exact_duplicates", "kept", "quarantined"]].tolist() == [5, 1, 2, 2]
     assert out.quarantine.loc[out.quarantine.reason == "missing_customer_id", "row"].tolist() == [4]
     survivor = out.merge_log["survivor_id"].iloc[0]
     assert set(out.tables["orders"]["customer_id"]) == {survivor, "C"}  # A's and B's orders under one id
@@ -272,7 +274,7 @@ def test_free_text_industries_and_places_standardized_and_the_rest_listed(dq_par
     assert c.loc["C", "industry"] == "奶茶"  # unmatched text is kept, not 未知
     assert c["region"].tolist() == ["西北", "华东", "未知", "华东", "西北"]  # 火星 gives no region: the missing-value policy's
     assert c.loc["B", "province"] == "浙江省" and c.loc["B", "prefecture"] == "绍兴市" and c.loc["C", "province"] == "火星"
-    listed = out.unmatched.set_index(["column", "value"])["rows"].to_dict()
+    listed = out.unmatched.set_index(["column", "spelling"])["rows"].to_dict()
     assert listed == {("industry", "奶茶"): 2, ("province", "火星"): 1}
     mine = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, industry_synonyms={"奶茶": "H62"},
                                                                            place_synonyms={"火星": "630000"}))
@@ -316,9 +318,19 @@ def test_interaction_words_map_to_kinds_and_cancelled_orders_are_not_revenue(dq_
     assert kept == {"o1": "kept", "o4": "待审核"}  # an unknown status is kept as written, and listed
     assert out.quarantine.set_index("key").loc[["o2", "o3"], "reason"].tolist() == ["order_not_revenue"] * 2
     assert out.balanced and out.reconciliation.loc["orders", "quarantined"] == 2
-    listed = out.unmatched.set_index(["table", "column", "value"])["rows"].to_dict()
+    listed = out.unmatched.set_index(["table", "column", "spelling"])["rows"].to_dict()
     assert listed == {("orders", "status", "待审核"): 1, ("interactions", "kind", "抖音直播"): 1}
     assert any("cleaning.interaction_kinds" in s for s in cleaning.findings(out, "en"))
     # returns counted as revenue when the user says so
     both = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, revenue_statuses=["kept", "returned"]))
     assert sorted(cleaning.clean({"customers": customers, "orders": orders}, both).tables["orders"]["order_id"]) == ["o1", "o3", "o4"]
+
+
+def test_a_repeated_order_number_with_other_values_is_not_an_exact_duplicate(dq_params):
+    customers = pd.DataFrame({"customer_id": ["A", "A", "B"], "name": ["甲公司", "甲公司", "乙公司"]})  # A exported twice
+    orders = pd.DataFrame({"order_id": ["o1", "o1", "o2"], "customer_id": ["A", "A", "B"],
+                           "order_date": pd.to_datetime(["2026-01-05", "2026-01-05", "2026-01-06"]), "amount": [10.0, 12.0, 5.0]})
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    assert out.quarantine[["table", "reason"]].values.tolist() == [["customers", "exact_duplicate_row"],
+                                                                   ["orders", "duplicate_order_id"]]
+    assert out.reconciliation.loc["customers", ["input", "exact_duplicates", "kept"]].tolist() == [3, 1, 2] and out.balanced

@@ -116,7 +116,7 @@ def test_schema_errors_name_table_column_rows_and_fix(tmp_path):
     assert "table 'orders'" in msg and str(tmp_path) in msg
     assert "column 'order_date' has 1 value(s) (33.3%) that are not dates, first at row(s) 3: 'not a date'" in msg
     assert "column 'amount' has 1 value(s) (33.3%) that are not numbers, first at row(s) 4: 'abc'" in msg
-    assert "primary key 'order_id' repeats for 1 value(s), first at row(s) 3, 4: 'O2' (if each row is one line of an order, sum the lines" in msg
+    assert "primary key 'order_id' repeats for 1 value(s) with different values in other columns, first at row(s) 3, 4: 'O2' (if each row is one line of an order, sum the lines" in msg
     assert "custlab never edits it" in msg
     tolerant = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), bad_value_tolerance=0.5))
     with pytest.raises(SchemaError, match="primary key"):  # tolerance covers values, never keys
@@ -214,11 +214,13 @@ def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):
     expected = pd.DataFrame({name: raw[name].isna().mean() for name in ("customers", "orders")}).T
     pd.testing.assert_frame_equal(shares.reindex(columns=expected.columns), expected, check_exact=True)
     assert shares.loc["customers", "annual_revenue"] > 0 and shares.loc["orders", "amount"] == 0
-    # a cache written without statistics is refused with what to do
+    # a column without statistics (one that is entirely empty has none) is counted from the data
     folder = next(cache.glob("tables-*"))
-    raw["orders"].to_parquet(folder / "orders.parquet", index=False, write_statistics=False)
-    with pytest.raises(SourceError, match="no null counts.*delete the folder"):
-        sources.missing_by_table(params, ("orders",), cache_dir=cache)
+    raw["orders"].assign(备注=None).to_parquet(folder / "orders.parquet", index=False, write_statistics=False)
+    counted = sources.missing_by_table(params, ("orders",), cache_dir=cache)
+    assert counted.loc["orders", "备注"] == 1.0 and counted.loc["orders", "amount"] == 0
+    pd.testing.assert_series_equal(counted.loc["orders", expected.columns.intersection(raw["orders"].columns)].dropna(),
+                                   expected.loc["orders"].dropna(), check_names=False)
 
 
 def test_a_duckdb_file_held_open_for_writing_or_not_duckdb_is_a_clear_error(small_sample, tmp_path):
@@ -324,3 +326,30 @@ def test_tab_and_semicolon_separated_exports_and_excel_unicode_text(tmp_path):
     forced = config.SourceParams(kind="csv", path=str(tmp_path / "semicolon"), delimiter=",")
     with pytest.raises(SchemaError, match="lacks required column"):  # told the wrong separator: one column
         sources.open_source(forced, "columns_zh.yaml").read("customers")
+
+
+def test_headers_as_exports_write_them_units_in_headers_and_a_mapping_that_extends(tmp_path):
+    (tmp_path / "customers.csv").write_text(
+        "客户 编号,客户全称,ＣＩＴＹ,年营业收入（万元）,员工人数,备注\nC1,华信,杭州,800,120,\nC2,宏达,宁波,1.5亿,3000,\n",
+        encoding="gbk")
+    src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path)), {"客户全称": "name"})
+    got = src.read("customers")
+    assert list(got.columns) == ["customer_id", "name", "city", "annual_revenue", "employees", "备注"]
+    # the header says 万元: 800 is 8,000,000 CNY; a value that says its own unit (1.5亿) is read as it says
+    assert got["annual_revenue"].tolist() == [8e6, 1.5e8]
+    assert got["备注"].isna().all()  # an entirely blank column is fine
+    assert sources.header_unit("订单金额(元)") == ("订单金额", 1.0) and sources.header_unit("Amount (CNY)")[1] == 1.0
+    (tmp_path / "orders.csv").write_text("订单编号,客户编号,下单日期,订单金额\n1,C1,2024-01-05,10\n", encoding="utf-8")
+    assert set(src.read("orders").columns) == {"order_id", "customer_id", "order_date", "amount"}  # the shipped mapping still applies
+
+
+def test_two_headers_for_one_column_are_named_and_exact_repeats_pass_to_the_cleaning(tmp_path):
+    (tmp_path / "customers.csv").write_text("客户编号,客户名称,企业名称\nC1,华信,华信科技\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="'客户名称' and '企业名称' both map to 'name'.*name_2"):
+        sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path))).read("customers")
+    (tmp_path / "customers.csv").write_text("客户编号,客户名称\nC1,华信\nC1,华信\nC2,宏达\n", encoding="utf-8")
+    got = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path))).read("customers")
+    assert got["customer_id"].tolist() == ["C1", "C1", "C2"]  # nothing dropped here: the cleaning drops and counts
+    strict = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), exact_duplicates="error"))
+    with pytest.raises(SchemaError, match=r"primary key 'customer_id' repeats for 1 value\(s\), first at row\(s\) 2, 3: 'C1'.*exact_duplicates"):
+        strict.read("customers")

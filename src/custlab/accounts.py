@@ -16,6 +16,7 @@ from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import svd_flip
 
+from . import value
 from .errors import AnalysisError
 
 TIERS = ("high", "medium", "low")
@@ -124,8 +125,9 @@ def key_account_criteria(orders: pd.DataFrame, customers: pd.DataFrame, interact
     """Criteria per customer over the last ``months``: purchase volume (CNY), frequency (orders),
     revenue volatility (coefficient of variation of monthly revenue; lower is more stable),
     growth (revenue of the last half against the first half, -1..), company size and revenue,
-    interactions, and relationship length (days since the first order)."""
-    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    interactions, and relationship length (days since the first order); ``as_of`` None: the
+    latest order's day."""
+    end = value.analysis_date(orders, as_of) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=months)
     half = end - pd.DateOffset(months=months // 2)
     o = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)]
@@ -230,7 +232,7 @@ def customer_tags(customers: pd.DataFrame, orders: pd.DataFrame, interactions: p
     >= ``visits_high`` and events >= ``events_high``; medium when visits >= ``visits_medium`` and
     events >= ``events_medium``; low otherwise.
     """
-    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    end = value.analysis_date(orders, as_of) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=12)
     ids = customers["customer_id"]
     n_orders = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)].groupby("customer_id").size()
@@ -452,10 +454,9 @@ def check_as_of(orders: pd.DataFrame, as_of, window_months: int = 12) -> None:
 
 def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en") -> Screening:
     """RFM, tiers, BG/NBD and the churn watchlist from the clean tables, with ``settings`` = key_accounts params."""
-    from . import value
-
     orders = tables["orders"]
     check_as_of(orders, as_of)
+    as_of = value.analysis_date(orders, as_of)
     summary = value.rfm(orders, as_of=as_of)
     scores = value.rfm_scores(summary, bins=settings.rfm_bins, language=language)
     tiers = value.value_tiers(summary["monetary"], tuple(settings.tier_shares))
@@ -524,7 +525,7 @@ def migration_since_last_run(tiers: pd.DataFrame, output_dir, notebook: str = "1
     Returns ``(matrix, dropped)`` from :func:`tier_migration`, or ``(None, None)`` when no earlier
     run wrote tiers. This run's tiers are written to ``output_dir`` (nothing outside the runner).
     """
-    from . import report, value
+    from . import report
 
     previous = report.previous_output(output_dir, notebook, "tiers.csv")
     if output_dir:

@@ -19,8 +19,8 @@ from pathlib import Path
 from . import config
 
 CLEANING_VERSION = 3  # bump when the logic of custlab.cleaning changes, so clean caches are rebuilt
-READER_VERSION = 6  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
-#                    4: fractional seconds; 5: times with a zone; 6: separators), likewise
+READER_VERSION = 7  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
+#                    4: fractional seconds; 5: times with a zone; 6: separators; 7: headers normalized, units in headers)
 
 
 # --------------------------------------------------------------------------- input digests
@@ -88,13 +88,20 @@ def _save_digests(known: dict[str, list]) -> None:
 
 
 # --------------------------------------------------------------------------- keys and folders
+#: the shipped mapping of Chinese export headers, which every source mapping extends
+SHIPPED_COLUMNS = "columns_zh.yaml"
+
+
 def column_mapping(columns: dict[str, str] | str) -> dict[str, str]:
-    """The source->canonical mapping, read from a YAML file in params/ when given by name."""
+    """The source->canonical mapping: the shipped Chinese headers (params/columns_zh.yaml), extended
+    (and, key by key, overridden) by the user's mapping, a dict or the name of a YAML file in params/.
+    Headers are compared as :func:`custlab.sources.header_key` normalizes them."""
+    shipped = config.PARAMS_DIR / SHIPPED_COLUMNS
+    out = {str(k): str(v) for k, v in config.read_yaml(shipped).items()} if shipped.exists() else {}
     if isinstance(columns, dict):
-        return dict(columns)
+        return {**out, **{str(k): str(v) for k, v in columns.items()}}
     path = config.resolve_path(columns, config.PARAMS_DIR)
-    data = config.read_yaml(path)
-    return {str(k): str(v) for k, v in data.items()}
+    return {**out, **{str(k): str(v) for k, v in config.read_yaml(path).items()}}
 
 
 def fingerprint(params: config.SourceParams) -> dict[str, str]:

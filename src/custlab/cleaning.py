@@ -17,6 +17,7 @@ import pandas as pd
 from . import config, reference
 from .cache import cached_folder, clean_folder, quality_params  # the cache key, with CLEANING_VERSION: bump it there
 from .errors import CleaningError
+from .sources import exact_repeats
 from .i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, phone_parts, _text)
@@ -131,7 +132,7 @@ class _Ledger:
         miss = text[text.notna() & (text != "") & matched.isna()]
         if len(miss):
             counts = miss.value_counts()
-            self.unmatched_values.append(pd.DataFrame({"table": table, "column": column, "value": counts.index.astype("string"),
+            self.unmatched_values.append(pd.DataFrame({"table": table, "column": column, "spelling": counts.index.astype("string"),
                                                        "rows": counts.to_numpy()}))
 
     def skip(self, table: str, column: str, within: str) -> None:
@@ -205,9 +206,9 @@ class _Ledger:
 
     def unmatched_frame(self) -> pd.DataFrame:
         if not self.unmatched_values:
-            return pd.DataFrame({"table": [], "column": [], "value": [], "rows": []}).astype(
-                {"table": "string", "column": "string", "value": "string", "rows": "int64"})
-        return pd.concat(self.unmatched_values, ignore_index=True).astype({"table": "string", "column": "string", "value": "string"})
+            return pd.DataFrame({"table": [], "column": [], "spelling": [], "rows": []}).astype(
+                {"table": "string", "column": "string", "spelling": "string", "rows": "int64"})
+        return pd.concat(self.unmatched_values, ignore_index=True).astype({"table": "string", "column": "string", "spelling": "string"})
 
     def skipped_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.skipped, columns=["table", "column", "within"], dtype="string")
@@ -230,7 +231,7 @@ class CleanResult:
     (``distinct:credit_code``) where the pair was kept apart because its group would otherwise
     hold two different credit codes (:func:`find_duplicates`).
     ``unmatched``: spellings of industry, province and city that matched no reference entry
-    (table, column, value, rows); they are kept as written.
+    (table, column, spelling, rows); they are kept as written.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -342,7 +343,14 @@ def _no_group(ledger: _Ledger, df: pd.DataFrame, table: str, column: str, group:
     return False
 
 
+#: columns the cleaning derives from others: they do not make a record more complete
+DERIVED_COLUMNS = frozenset({"industry_written", "industry_section", "industry_division", "industry_division_name",
+                             "prefecture", "place_code", "phone_extension", "credit_code_valid"})
+EXACT_DUPLICATE = "exact_duplicate_row"  # a row repeated exactly: dropped, counted apart in the reconciliation
+
+
 def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Ledger) -> pd.DataFrame:
+    c = ledger.quarantine_rows("customers", c, exact_repeats(c, "customer_id"), "customer_id", EXACT_DUPLICATE)
     c = ledger.quarantine_rows("customers", c, c["customer_id"].isna(), "_row", "missing_customer_id", "customer_id")
     c = ledger.quarantine_rows("customers", c, c["customer_id"].duplicated(), "customer_id", "duplicate_customer_id", "customer_id")
     key = "customer_id"
@@ -411,7 +419,7 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
     multi = entity.map(entity.value_counts()) > 1
     group = c[multi].assign(_entity=entity[multi])
     data_cols = [col for col in c.columns if not col.startswith("_")]
-    group["_complete"] = group[data_cols].notna().sum(axis=1)
+    group["_complete"] = group[[col for col in data_cols if col not in DERIVED_COLUMNS]].notna().sum(axis=1)
     group["_last"] = group["customer_id"].map(last_order)
     survivors = group.sort_values(["_entity", "_complete", "customer_id"], ascending=[True, False, True]).groupby("_entity")["customer_id"].first()
     recent = group.sort_values(["_entity", "_last", "customer_id"], ascending=[True, False, False], na_position="last")
@@ -485,8 +493,9 @@ def _followup(c: pd.DataFrame, settings) -> pd.DataFrame:
 
 
 def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:
-    rules = [(lambda d, alive, c=column: d[c].isna(), "_row", f"missing_{column}", column)
-             for column in ("order_id", "customer_id", "order_date", "amount")]
+    rules = [(lambda d, alive: exact_repeats(d, "order_id"), "order_id", EXACT_DUPLICATE, None)]
+    rules += [(lambda d, alive, c=column: d[c].isna(), "_row", f"missing_{column}", column)
+              for column in ("order_id", "customer_id", "order_date", "amount")]
     rules += [(lambda d, alive: d["order_id"].where(alive).duplicated(), "order_id", "duplicate_order_id", "order_id"),
               (lambda d, alive: d["amount"] < 0, "order_id", "negative_amount", "amount"),
               (lambda d, alive: d["order_date"] > limit, "order_id", "future_order_date", "order_date"),
@@ -496,7 +505,7 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
         status = _mapped(o["status"], settings.order_status)
         ledger.unmatched("orders", "status", o["status"], status)
         o = o.assign(status=status.fillna(_text(o["status"])))
-        rules.insert(4, (lambda d, alive: d["status"].isin(settings.order_status.values()).fillna(False)
+        rules.insert(5, (lambda d, alive: d["status"].isin(settings.order_status.values()).fillna(False)
                          & ~d["status"].isin(settings.revenue_statuses).fillna(False), "order_id", "order_not_revenue", "status"))
     alive = ledger.sieve("orders", o, rules)
     if not _no_group(ledger, o, "orders", "amount", settings.outliers.order_amount_group):
@@ -613,12 +622,15 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         if name not in ("customers", "orders", "interactions") and "customer_id" in df:
             df["customer_id"] = to_survivors(df["customer_id"], survivor_map)
     quarantine, changes = ledger.frames()
-    rows = quarantine[quarantine["scope"] == "row"].groupby("table").size()
+    row_scope = quarantine[quarantine["scope"] == "row"]
+    repeats = row_scope[row_scope["reason"] == EXACT_DUPLICATE].groupby("table").size()
+    rows = row_scope[row_scope["reason"] != EXACT_DUPLICATE].groupby("table").size()
     recon = pd.DataFrame({"input": {n: len(df) for n, df in tables.items()},
+                          "exact_duplicates": {n: int(repeats.get(n, 0)) for n in tables},
                           "kept": {n: len(df) for n, df in out.items()},
                           "merged": {n: len(merge_log) if n == "customers" else 0 for n in tables},
                           "quarantined": {n: int(rows.get(n, 0)) for n in tables}})
-    recon["balanced"] = recon["input"] == recon["kept"] + recon["merged"] + recon["quarantined"]
+    recon["balanced"] = recon["input"] == recon["exact_duplicates"] + recon["kept"] + recon["merged"] + recon["quarantined"]
     recon.index.name = "table"
     clean_tables = {n: df.drop(columns="_row").reset_index(drop=True) for n, df in out.items()}
     period = _period(clean_tables, *analysis_date(params, clean_tables.get("orders")))
@@ -693,6 +705,15 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
     for row in result.skipped.itertuples():
         out.append(t("dq_f_untested", language, column=word(row.column, language), within=word(row.within, language)))
     return out[:6]
+
+
+def unmatched_table(result: CleanResult, language: str = "en") -> pd.DataFrame:
+    """The spellings that matched nothing (:attr:`CleanResult.unmatched`), most rows first, with the
+    table and column named in ``language``, for the data-quality report."""
+    out = result.unmatched.sort_values("rows", ascending=False)
+    out = out.assign(table=out["table"].map(lambda v: word(v, language, VALUES)),
+                     column=out["column"].map(lambda v: label(v, language)))
+    return out.set_index(["table", "column", "spelling"])
 
 
 def missing_sentence(missing: pd.Series, language: str = "en") -> str:

@@ -93,6 +93,7 @@ class SourceParams:
     timezone: str = "Asia/Shanghai"  # times that carry a zone (timestamptz, ...Z, +08:00) become this zone's local time
     tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}
     bad_value_tolerance: float = field(default=0.0, metadata=number(0, 1))  # share of unparseable dates/numbers accepted as missing
+    exact_duplicates: Literal["drop", "error"] = "drop"  # rows repeated exactly: dropped and counted by the cleaning, or an error
 
 
 @dataclass(frozen=True)

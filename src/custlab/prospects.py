@@ -48,7 +48,9 @@ def firmographics(companies: pd.DataFrame, key: str, as_of) -> pd.DataFrame:
         if col in companies:
             out[col] = np.log1p(pd.to_numeric(companies[col], errors="coerce").clip(lower=0).to_numpy(dtype=float))
     if "registered_date" in companies:
-        age = (pd.Timestamp(as_of) - pd.to_datetime(companies["registered_date"])).dt.days / 365.25
+        from .value import analysis_date
+
+        age = (analysis_date(None, as_of) - pd.to_datetime(companies["registered_date"])).dt.days / 365.25
         out["age_years"] = np.log1p(age.clip(lower=0).to_numpy(dtype=float))
     if not firmographic_columns(companies):
         raise AnalysisError(f"The companies have none of the columns the model needs ({', '.join(CATEGORICAL + NUMERIC[:2])}, "
@@ -70,9 +72,9 @@ def with_size_class(companies: pd.DataFrame, cleaning_settings) -> pd.DataFrame:
 def key_accounts(orders: pd.DataFrame, as_of, months: int = 24, share: float = 0.2) -> pd.Series:
     """Whether each customer who ordered in the ``months`` up to ``as_of`` is a key account: in
     the top ``share`` of customers by revenue (ties by customer id, as :func:`custlab.value.value_tiers`)."""
-    from .value import value_tiers
+    from .value import analysis_date, value_tiers
 
-    end = pd.Timestamp(as_of)
+    end = analysis_date(orders, as_of)
     window = orders.loc[(orders["order_date"] > end - pd.DateOffset(months=months)) & (orders["order_date"] <= end)]
     revenue = window.groupby("customer_id")["amount"].sum()
     tiers = value_tiers(revenue, (share, 0.0))

@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from .errors import AnalysisError
 from .i18n import label, t
 from .report import _capitalized, atomic_write
+from .value import analysis_date
 
 METHODS = ("kmeans", "ward", "gmm")
 RATE_FEATURES = ("order_rate", "order_value", "interaction_rate")  # clustered on a log scale
@@ -59,7 +60,7 @@ def behaviour_features(orders: pd.DataFrame, interactions: pd.DataFrame | None, 
         without interactions), ``revenue`` (CNY, described but not clustered) and ``mix:<category>``
         (share of spend per category, when orders have one).
     """
-    end = pd.Timestamp(as_of)
+    end = analysis_date(orders, as_of)
     start, half = end - pd.DateOffset(months=months), end - pd.DateOffset(months=months / 2)
     window = orders.loc[(orders["order_date"] > start) & (orders["order_date"] <= end)]
     if window.empty:

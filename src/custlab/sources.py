@@ -45,6 +45,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "conjoint_design": ("profile_id",), "conjoint_responses": ("respondent_id", "task", "profile_id"),
     "prospects": ("prospect_id", "name"),
 }
+#: columns read when present that no analysis needs, so their absence is not reported
+OPTIONAL = {"orders": ("status", "channel")}
 PRIMARY_KEYS = {"customers": "customer_id", "orders": "order_id", "prospects": "prospect_id", "conjoint_design": "profile_id"}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 FILE_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "excel": ".xlsx"}
@@ -142,6 +144,13 @@ def parse_dates(values: pd.Series, timezone: str = "Asia/Shanghai") -> tuple[pd.
 _CHINESE_UNITS = {"千": 1e3, "万": 1e4, "亿": 1e8}
 
 
+def _carries_unit(values: pd.Series) -> pd.Series:
+    """Which values write their own unit (1.5亿, 800万元): a unit in the header does not apply to them."""
+    if pd.api.types.is_numeric_dtype(values):
+        return pd.Series(False, index=values.index)
+    return values.astype("string").str.strip().str.contains(r"[千万亿]\s*元?\)?$", regex=True).fillna(False).astype(bool)
+
+
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse numbers as Chinese exports write them; return (numbers, mask of unparseable values).
 
@@ -169,8 +178,66 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         scale[has_unit] = factor
         cleaned = cleaned.mask(has_unit, cleaned.str.removesuffix(unit))
     out = pd.to_numeric(cleaned.mask(missing), errors="coerce").astype("float64") * scale
+    scaled = scale != 1
+    out[scaled] = out[scaled].round(4)  # 1.03737亿 is 103,737,000, not 103,736,999.99999999
     out[negative] = -out[negative]
     return out, out.isna() & ~missing
+
+
+# --------------------------------------------------------------------------- headers
+#: units written in a header, 年营业收入(万元), and the factor to CNY
+HEADER_UNITS = {"元": 1.0, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8, "万": 1e4, "亿": 1e8,
+                "cny": 1.0, "rmb": 1.0, "yuan": 1.0}
+_UNIT_NAMES = "|".join(sorted(map(re.escape, HEADER_UNITS), key=len, reverse=True))
+_HEADER_UNIT = re.compile(rf"(?:[(\[（【]\s*(?:单位\s*[:：]\s*)?({_UNIT_NAMES})\s*[)\]）】]|[/_\-]({_UNIT_NAMES}))$", re.IGNORECASE)
+
+
+def header_key(name) -> str:
+    """A header as mappings compare it: NFKC (full-width to half-width), lower case, no spaces.
+
+    >>> header_key(" 客户 名称 "), header_key("Customer_ID"), header_key("年营业收入（万元）")
+    ('客户名称', 'customer_id', '年营业收入(万元)')
+    """
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).lower()
+
+
+def header_unit(name) -> tuple[str, float | None]:
+    """(the header without its unit, the unit's factor to CNY), or (header, None) without a unit.
+
+    >>> header_unit("年营业收入(万元)"), header_unit("订单金额/元"), header_unit("客户名称")
+    (('年营业收入', 10000.0), ('订单金额', 1.0), ('客户名称', None))
+    """
+    key = header_key(name)
+    m = _HEADER_UNIT.search(key)
+    if not m:
+        return key, None
+    return key[:m.start()], HEADER_UNITS[(m.group(1) or m.group(2)).lower()]
+
+
+def map_headers(headers, mapping: dict[str, str], table: str, location: str) -> tuple[dict[str, str], dict[str, float]]:
+    """How the source's ``headers`` become canonical columns: (renames, unit factors per canonical
+    column). A header matches a mapping key or a canonical column name without regard to spaces,
+    width or case, and with or without a unit in brackets; two headers that would become one
+    column are a SchemaError naming both."""
+    canonical = {header_key(c): c for c in SCHEMAS.get(table, {})}
+    lookup = {**canonical, **{header_key(k): v for k, v in mapping.items()}}
+    renames, units, taken = {}, {}, {}
+    for header in headers:
+        base, factor = header_unit(header)
+        target = lookup.get(header_key(header)) or lookup.get(base)
+        if target is None:
+            continue
+        if target in taken:
+            raise SchemaError(f"table '{table}' of {location}: the columns '{taken[target]}' and '{header}' both map to "
+                              f"'{target}'. Keep one: map the other to a name of its own in `columns:` of params/base.yaml "
+                              f"(e.g. {header}: {target}_2), or leave it out of the export.")
+        taken[target] = header
+        renames[str(header)] = target
+        if factor is not None and factor != 1:
+            units[target] = factor
+    return renames, units
 
 
 # --------------------------------------------------------------------------- the source
@@ -289,10 +356,16 @@ class Source:
     def read(self, name: str) -> pd.DataFrame:
         """The canonical table ``name``: columns mapped, typed and schema-checked."""
         raw = self.read_raw(name)
-        mapped = raw.rename(columns={c: self.columns.get(str(c), str(c)) for c in raw.columns})
-        return check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
-                            row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1,
-                            timezone=self.params.timezone)
+        renames, units = map_headers(raw.columns, self.columns, name, self.location)
+        mapped = raw.rename(columns={c: renames.get(str(c), str(c)) for c in raw.columns})
+        own_unit = {c: _carries_unit(mapped[c]) for c in units if c in mapped}
+        out = check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
+                           row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1,
+                           timezone=self.params.timezone, exact_duplicates=self.params.exact_duplicates)
+        for column, factor in units.items():  # 年营业收入(万元): the header says the unit, unless a value says its own
+            if SCHEMAS.get(name, {}).get(column) == "number" and column in out:
+                out[column] = out[column].where(own_unit[column].to_numpy(), (out[column] * factor).round(4))
+        return out
 
     def orders_relation(self, con):
         """A DuckDB relation over the canonical orders (read in DuckDB, not in pandas, when possible)."""
@@ -306,7 +379,7 @@ class Source:
             else:
                 base = f"read_csv('{self._file('orders')}', all_varchar=true, skip={self.params.skip_rows})"
             rel = con.sql(f"SELECT * FROM {base}")
-            renames = {c: self.columns[c] for c in rel.columns if c in self.columns}
+            renames = map_headers(rel.columns, self.columns, "orders", self.location)[0]
             if renames:
                 rel = con.sql("SELECT " + ", ".join(f'"{c}" AS "{renames.get(c, c)}"' for c in rel.columns) + f" FROM {base}")
             return rel
@@ -351,8 +424,20 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.astype("string")
 
 
+def exact_repeats(df: pd.DataFrame, key: str) -> pd.Series:
+    """Rows that repeat an earlier row exactly (every column equal), as exports often hold them;
+    compared only among rows whose ``key`` repeats, so a million-row table costs one duplicated()
+    on its key."""
+    again = df[key].duplicated(keep=False) & df[key].notna()
+    out = pd.Series(False, index=df.index)
+    if again.any():
+        rows = df.loc[again, [c for c in df.columns if not str(c).startswith("_")]]
+        out[again] = rows.astype("string").fillna("\x00").duplicated().to_numpy()
+    return out
+
+
 def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1,
-                 timezone: str = "Asia/Shanghai") -> pd.DataFrame:
+                 timezone: str = "Asia/Shanghai", exact_duplicates: str = "drop") -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
 
     Row numbers in messages count from 1 over the data rows (for CSV and Excel, as the line or row
@@ -390,11 +475,17 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
     key = PRIMARY_KEYS.get(table)
     if key:
         dup = out[key].duplicated(keep=False) & out[key].notna()
+        if exact_duplicates == "drop" and dup.any():  # exact repeats are the cleaning's to drop and count
+            repeats = exact_repeats(out, key)
+            dup = out.loc[~repeats, key].duplicated(keep=False).reindex(out.index, fill_value=False) & out[key].notna()
         if dup.any():
             lines = (" (if each row is one line of an order, sum the lines into orders with a query in "
                      "source.tables.orders; see the README)" if table == "orders" else "")
-            problems.append(f"primary key '{key}' repeats for {out.loc[dup, key].nunique()} value(s), "
-                            f"first at row(s) {_rows(dup, row_offset)}: {out.loc[dup, key].iloc[0]!r}{lines}")
+            exact = ("" if exact_duplicates == "drop" else " (rows repeated exactly are dropped and counted by the cleaning "
+                     "when source.exact_duplicates is drop, the default)")
+            differ = " with different values in other columns" if exact_duplicates == "drop" else ""
+            problems.append(f"primary key '{key}' repeats for {out.loc[dup, key].nunique()} value(s){differ}, "
+                            f"first at row(s) {_rows(dup, row_offset)}: {out.loc[dup, key].iloc[0]!r}{lines}{exact}")
         if out[key].isna().any():
             problems.append(f"primary key '{key}' is empty at row(s) {_rows(out[key].isna(), row_offset)}")
     if problems:
@@ -455,7 +546,7 @@ def absent_columns(params: config.BaseParams, tables: tuple[str, ...] = tuple(SC
     for name in tables:
         if (folder / f"{name}.parquet").exists():
             present = set(pq.read_schema(folder / f"{name}.parquet").names)
-            if absent := [c for c in SCHEMAS[name] if c not in present]:
+            if absent := [c for c in SCHEMAS[name] if c not in present and c not in OPTIONAL.get(name, ())]:
                 out[name] = absent
     return out
 
@@ -475,15 +566,19 @@ def missing_by_table(params: config.BaseParams, tables: tuple[str, ...],
     for name in tables:
         if not (folder / f"{name}.parquet").exists():
             continue
-        meta = pq.ParquetFile(folder / f"{name}.parquet").metadata
+        file = pq.ParquetFile(folder / f"{name}.parquet")
+        meta = file.metadata
         nulls: dict[str, int] = {}
+        unknown: set[str] = set()
         for g in range(meta.num_row_groups):
             group = meta.row_group(g)
             for c in range(group.num_columns):
                 column = group.column(c)
                 if column.statistics is None or not column.statistics.has_null_count:
-                    raise SourceError(f"{folder / (name + '.parquet')} has no null counts for {column.path_in_schema}; "
-                                      f"delete the folder {folder} so that it is written again.")
+                    unknown.add(column.path_in_schema)  # a column with no value at all (a blank 备注) has no statistics
+                    continue
                 nulls[column.path_in_schema] = nulls.get(column.path_in_schema, 0) + column.statistics.null_count
+        for column in unknown:  # counted from the data, one column at a time
+            nulls[column] = file.read(columns=[column]).column(0).null_count
         shares[name] = pd.Series(nulls, dtype=float) / max(meta.num_rows, 1)
     return pd.DataFrame(shares).T

@@ -59,6 +59,20 @@ def _orders_relation(con: duckdb.DuckDBPyConnection, orders) -> str:
     raise TypeError(f"orders must be a DataFrame, a Parquet/CSV path or a DuckDB relation, not {type(orders).__name__}")
 
 
+def analysis_date(orders: pd.DataFrame | None, as_of=None, date: str = "order_date") -> pd.Timestamp:
+    """``as_of`` as a day, or when it is None the day of the latest order (today without orders):
+    what every order-level analysis takes as the end of its window, as :func:`custlab.cleaning.analysis_date`.
+
+    >>> analysis_date(pd.DataFrame({"order_date": pd.to_datetime(["2026-01-05 10:00", "2026-03-02 09:30"])}))
+    Timestamp('2026-03-02 00:00:00')
+    """
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize()
+    if orders is not None and len(orders) and orders[date].notna().any():
+        return pd.Timestamp(orders[date].max()).normalize()
+    return pd.Timestamp.today().normalize()
+
+
 def rfm(orders, as_of=None, customer: str = "customer_id", date: str = "order_date", amount: str = "amount",
         convention: str = "rfm", con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """Recency, frequency and monetary value per customer as of a date, computed in DuckDB.
@@ -317,7 +331,7 @@ def churn_rule(orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of, m
     least ``interaction_drop`` (without interaction data, orders alone decide). Customers with no
     orders in the previous period have no change to measure and are not flagged.
     """
-    end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    end = analysis_date(orders, as_of) + pd.Timedelta(days=1)
     mid = end - pd.DateOffset(months=months)
     start = mid - pd.DateOffset(months=months)
 
