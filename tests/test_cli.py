@@ -66,3 +66,24 @@ def test_run_exit_codes_summary_and_list_newest_first(workdir):
     assert os.readlink(workdir / "reports" / "latest") == oldest  # a failed run never becomes latest
     log = (workdir / "reports" / newest / "run.log").read_text(encoding="utf-8")
     assert "00_data_quality: timeout" in log
+
+
+def test_sample_export_then_clean_tables_out_for_the_crm(tmp_path):
+    import pandas as pd
+
+    done = custlab("sample", "--customers", "200", "--seed", "5", "--export", "export", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "custlab run export/custlab.yaml" in done.stdout and (tmp_path / "export" / "customers.csv").exists()
+    done = custlab("clean", "export/custlab.yaml", "--out", "clean", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"customers: [\d,]+ rows in, [\d,]+ kept, [\d,]+ merged", done.stdout)
+    out = tmp_path / "clean"
+    assert (out / "customers.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    customers = pd.read_parquet(out / "customers.parquet")
+    assert {"industry_section", "region", "prefecture"} <= set(customers.columns) and customers["customer_id"].is_unique
+    assert len(pd.read_csv(out / "customers.csv", encoding="utf-8-sig")) == len(customers)
+    recon = pd.read_csv(out / "reconciliation.csv", encoding="utf-8-sig", index_col="table")
+    assert recon["balanced"].all() and recon.loc["orders", "exact_duplicates"] > 0
+    assert set(pd.read_csv(out / "merge_log.csv", encoding="utf-8-sig")["decision"]) <= {"merged", "kept_apart"}
+    done = custlab("sample", "--export", "x", "--format", "pdf", cwd=tmp_path)
+    assert done.returncode == 2 and "invalid choice: 'pdf'" in done.stderr

@@ -434,11 +434,10 @@ class Screening:
 def check_as_of(orders: pd.DataFrame, as_of, window_months: int = 12) -> None:
     """Raise an AnalysisError saying what to set when the analysis date leaves nothing to analyse:
     before the first order, or so long after the latest one that the ``window_months`` windows
-    (the key-account index's) hold no order. ``None`` means the day after the latest order."""
+    (the key-account index's) hold no order. ``None`` means the day of the latest order."""
     if orders.empty:
-        when = f" (orders dated after as_of {pd.Timestamp(as_of):%Y-%m-%d} count as future dates)" if as_of else ""
-        raise AnalysisError(f"There are no clean orders to analyse: the cleaning set every order aside{when}. See the "
-                            f"quarantine in 00_data_quality's report, and check as_of and the orders table.")
+        raise AnalysisError("There are no clean orders to analyse: the cleaning set every order aside. See the "
+                            "quarantine in 00_data_quality's report, and check as_of and the orders table.")
     if as_of is None:
         return
     day = pd.Timestamp(as_of).normalize()

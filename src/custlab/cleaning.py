@@ -752,6 +752,28 @@ def write_followup_files(result: CleanResult, folder: str | Path) -> dict[str, P
     return out
 
 
+def write_clean(result: CleanResult, folder: str | Path) -> dict[str, Path]:
+    """The clean tables for loading back into the CRM, in ``folder``: each as Parquet and as CSV in
+    UTF-8 with BOM (Excel opens it with its Chinese text), with the reconciliation, the merge log
+    (with the records kept apart), the quarantine, the follow-up list and the unmatched spellings.
+    Every file is written atomically; nothing else in the folder is touched."""
+    import io
+
+    from .report import atomic_write
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, table in result.tables.items():
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        out[f"{name}.parquet"] = atomic_write(folder / f"{name}.parquet", buffer.getvalue())
+        out[f"{name}.csv"] = atomic_write(folder / f"{name}.csv", table.to_csv(index=False).encode("utf-8-sig"))
+    out["reconciliation.csv"] = atomic_write(folder / "reconciliation.csv", result.reconciliation.to_csv().encode("utf-8-sig"))
+    out.update({f"{k}.csv": v for k, v in write_followup_files(result, folder).items()})
+    return out
+
+
 def merge_decisions(result: CleanResult) -> pd.DataFrame:
     """The merge log with a ``decision`` per row: merged, or kept_apart for matched pairs whose
     merge would have put two different credit codes in one company (merged_id and survivor_id

@@ -1,4 +1,4 @@
-"""``custlab run / sample / validate / list``.
+"""``custlab run / sample / clean / validate / list``.
 
 User errors (:class:`~custlab.errors.CustlabError`) are printed as one clear message with exit
 code 2; the traceback goes to the log only. A run with a failed notebook exits 1.
@@ -48,6 +48,13 @@ def _cmd_run(args) -> int:
 def _cmd_sample(args) -> int:
     from . import sample
 
+    if args.export:
+        from . import sample_export
+
+        truth = sample_export.export_fresh(Path(args.export).expanduser().absolute(), args.format, args.customers, args.seed)
+        print(f"wrote the sample as a {args.format} export to {args.export}: {truth['counts']}; "
+              f"run it with: custlab run {Path(args.export) / 'custlab.yaml'}")
+        return 0
     out = Path(args.out) if args.out else config.SAMPLE_DIR
     db = out / "crm.duckdb"
     if args.if_missing and db.exists():
@@ -55,6 +62,20 @@ def _cmd_sample(args) -> int:
         return 0
     truth = sample.generate(out, customers=args.customers, seed=args.seed)
     print(f"wrote {db} and {out / 'truth.json'}: {truth['counts']}")
+    return 0
+
+
+def _cmd_clean(args) -> int:
+    from . import cleaning
+
+    params = config.load_params("00_data_quality", _param_files(args.files))
+    result = cleaning.load_clean(params, _param_files(args.files))
+    written = cleaning.write_clean(result, Path(args.out).expanduser().absolute())
+    recon = result.reconciliation
+    for table, row in recon.iterrows():
+        print(f"  {table}: {row['input']:,} rows in, {row['kept']:,} kept, {row['merged']:,} merged, "
+              f"{row['quarantined']:,} quarantined, {row['exact_duplicates']:,} repeated exactly")
+    print(f"wrote {len(written)} files to {Path(args.out).expanduser().absolute()}")
     return 0
 
 
@@ -100,7 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--out", default=None, help="folder (default: data/sample/)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the database exists")
+    p.add_argument("--export", default=None, metavar="DIR",
+                   help="write the sample as a Chinese CRM export (Chinese headers, colloquial values) into DIR instead")
+    p.add_argument("--format", default="csv-gbk", choices=("csv-gbk", "xlsx"), help="the export's files (with --export)")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("clean", help="clean the source and write the clean tables (Parquet and CSV) for the CRM")
+    p.add_argument("files", nargs="*", help="parameter files layered over params/ (later wins)")
+    p.add_argument("--out", required=True, help="folder for the clean tables, reconciliation and merge log")
+    p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("validate", help="check parameters and the source without running notebooks")
     p.add_argument("files", nargs="*")

@@ -82,6 +82,7 @@ STRINGS: dict[str, dict[str, str]] = {
                     "zh": "每一条输入记录都有去向：保留、合并或隔离。"},
     "dq_unbalanced": {"en": "The reconciliation does not balance for: {tables}.", "zh": "以下表的记录数对不上：{tables}。"},
     "reason_negative_amount": {"en": "negative amounts", "zh": "金额为负"},
+    "reason_exact_duplicate_row": {"en": "rows repeated exactly", "zh": "完全重复的行"},
     "reason_order_not_revenue": {"en": "cancelled or returned orders (not revenue)", "zh": "已取消或已退货的订单（不计收入）"},
     "reason_future_order_date": {"en": "dates that have not happened yet", "zh": "日期晚于今天（尚未发生）"},
     "reason_unknown_customer": {"en": "unknown customers", "zh": "客户不存在"},

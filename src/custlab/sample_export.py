@@ -172,7 +172,11 @@ def _write(df: pd.DataFrame, path: Path, fmt: str) -> Path:
     return target
 
 
-def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", seed: int = 1) -> dict:
+TABLES = ("customers", "orders", "interactions", "survey", "prospects", "conjoint_design", "conjoint_responses")
+
+
+def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", seed: int = 1,
+           tables: tuple[str, ...] = TABLES) -> dict:
     """Write the sample in ``sample_dir`` as a Chinese CRM export into ``out_dir``; return its truth.
 
     Parameters
@@ -186,6 +190,8 @@ def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", se
         GBK-encoded CSV (what Chinese Excel saves) or one Excel workbook per table.
     seed : int
         Draws the spellings; the same sample and seed give the same export.
+    tables : tuple of str
+        The tables to write (the commonest real export has customers and orders only).
     """
     if fmt not in FORMATS:
         from .errors import ParamsError
@@ -197,18 +203,14 @@ def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", se
     rng = np.random.default_rng([seed, truth["seed"]])
     export_truth: dict = {"format": fmt, "shares": SHARES}
     with duckdb.connect(str(sample_dir / "crm.duckdb"), read_only=True) as con:
-        tables = {name: con.sql(f'SELECT * FROM "{name}"').df() for name in
-                  ("customers", "orders", "interactions", "survey", "prospects", "conjoint_design", "conjoint_responses")}
-    files = {
-        "customers": _customers(rng, tables["customers"], export_truth),
-        "orders": _orders(rng, tables["orders"], export_truth),
-        "interactions": _interactions(rng, tables["interactions"]),
-        "survey": tables["survey"].rename(columns=SURVEY_HEADERS),
-        "prospects": _prospects(rng, tables["prospects"]),
-        "conjoint_design": tables["conjoint_design"], "conjoint_responses": tables["conjoint_responses"],
+        raw = {name: con.sql(f'SELECT * FROM "{name}"').df() for name in tables}
+    writers = {
+        "customers": lambda df: _customers(rng, df, export_truth), "orders": lambda df: _orders(rng, df, export_truth),
+        "interactions": lambda df: _interactions(rng, df), "survey": lambda df: df.rename(columns=SURVEY_HEADERS),
+        "prospects": lambda df: _prospects(rng, df), "conjoint_design": lambda df: df, "conjoint_responses": lambda df: df,
     }
-    for name, df in files.items():
-        _write(df, out / name, fmt)
+    for name in tables:
+        _write(writers[name](raw[name]), out / name, fmt)
     truth["export"] = export_truth
     atomic_write_json(out / "truth.json", truth)
     kind = "csv" if fmt == "csv-gbk" else "excel"

@@ -47,6 +47,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 #: columns read when present that no analysis needs, so their absence is not reported
 OPTIONAL = {"orders": ("status", "channel")}
+#: columns the cleaning derives from others when the source lacks them (region from province or city)
+DERIVED = {"customers": {"region": ("province", "city")}, "prospects": {"region": ("province", "city")}}
 PRIMARY_KEYS = {"customers": "customer_id", "orders": "order_id", "prospects": "prospect_id", "conjoint_design": "profile_id"}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 FILE_SUFFIX = {"csv": ".csv", "parquet": ".parquet", "excel": ".xlsx"}
@@ -546,7 +548,8 @@ def absent_columns(params: config.BaseParams, tables: tuple[str, ...] = tuple(SC
     for name in tables:
         if (folder / f"{name}.parquet").exists():
             present = set(pq.read_schema(folder / f"{name}.parquet").names)
-            if absent := [c for c in SCHEMAS[name] if c not in present and c not in OPTIONAL.get(name, ())]:
+            derived = {c for c, sources_ in DERIVED.get(name, {}).items() if present & set(sources_)}
+            if absent := [c for c in SCHEMAS[name] if c not in present | derived and c not in OPTIONAL.get(name, ())]:
                 out[name] = absent
     return out
 

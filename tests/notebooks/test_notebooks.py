@@ -158,16 +158,13 @@ def test_make_lab_serves_the_notebooks_with_the_project_kernel(tmp_path):
 
 @pytest.mark.slow
 def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sample, tmp_path):
-    # the commonest real source: two GBK CSV files, no interactions, survey or prospects
-    import duckdb
+    # the commonest real source: two GBK CSV files with Chinese headers and colloquial values
+    # (custlab.sample_export), no interactions, survey or prospects
+    from custlab import sample_export
 
     export = tmp_path / "export"
-    export.mkdir()
-    con = duckdb.connect(str(small_sample / "crm.duckdb"), read_only=True)
-    for table in ("customers", "orders"):
-        con.sql(f"select * from {table}").df().to_csv(export / f"{table}.csv", index=False, encoding="gbk")
-    params = tmp_path / "export.yaml"
-    params.write_text(f"language: zh\nsource:\n  kind: csv\n  path: {export}\n", encoding="utf-8")
+    sample_export.export(small_sample, export, "csv-gbk", tables=("customers", "orders"))
+    params = export / "custlab.yaml"  # language zh
     result = runner.run([params], out=tmp_path / "reports", jobs=2, timeout=300)
     assert result.ok, result.summary()
     dq = next(o.metrics for o in result.outcomes if o.notebook == "00_data_quality")
