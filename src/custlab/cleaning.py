@@ -553,7 +553,7 @@ def to_survivors(ids: pd.Series, survivor_map: dict) -> pd.Series:
 def _mapped(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     """``values`` through ``mapping`` (the export's words -> canonical ones), compared without case,
     width or surrounding spaces; what the mapping lacks is missing."""
-    keys = {_text(pd.Series([k])).str.lower().iloc[0]: v for k, v in mapping.items()}
+    keys = dict(zip(_text(list(mapping)).str.lower(), mapping.values()))  # normalized as the values are
     text = _text(values).str.lower()
     distinct = text.dropna().unique()
     return text.map({v: keys.get(v) for v in distinct}, na_action="ignore").astype("string")
