@@ -353,3 +353,34 @@ def test_two_headers_for_one_column_are_named_and_exact_repeats_pass_to_the_clea
     strict = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), exact_duplicates="error"))
     with pytest.raises(SchemaError, match=r"primary key 'customer_id' repeats for 1 value\(s\), first at row\(s\) 2, 3: 'C1'.*exact_duplicates"):
         strict.read("customers")
+
+
+def test_a_folder_query_reads_gbk_exports_and_excel_sheets_through_custlab_readers(tmp_path):
+    # DuckDB alone reads neither GBK nor Excel: custlab's readers hand them over, typed as DuckDB types a UTF-8 copy
+    lines = "单号;客户;日期;数量;单价\nA1;华信;2024-01-05;2;5.5\nA1;华信;2024-01-05;1;9\nA2;长江;2024-02-01;3;1\n"
+    (tmp_path / "销售明细.csv").write_bytes(lines.encode("gbk"))
+    query = ("SELECT 单号 AS order_id, any_value(客户) AS customer_id, min(日期) AS order_date, sum(数量 * 单价) AS amount "
+             "FROM {} GROUP BY 单号")
+    for ref in ("'销售明细.csv'", "销售明细"):
+        src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), tables={"orders": {"query": query.format(ref)}}))
+        orders = src.read("orders").set_index("order_id").sort_index()
+        assert orders["amount"].to_dict() == {"A1": 20.0, "A2": 3.0}
+        assert orders["customer_id"].tolist() == ["华信", "长江"]
+    book = tmp_path / "crm.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        pd.DataFrame({"客户编号": ["C1", "C2"], "客户名称": ["华信科技", "长江物流"]}).to_excel(xw, sheet_name="客户", index=False)
+        pd.DataFrame({"单号": ["O1", "O2", "O3"], "客户编号": ["C1", "C1", "C2"], "日期": ["2024-01-05"] * 3,
+                      "金额": [100, 250.5, 80]}).to_excel(xw, sheet_name="订单", index=False)
+    tables = {"orders": {"query": "SELECT 单号 AS order_id, 客户编号 AS customer_id, 日期 AS order_date, 金额 AS amount "
+                                  "FROM 订单 WHERE 金额 > 90"},
+              "customers": {"query": "SELECT 客户编号 AS customer_id, 客户名称 AS name FROM 客户 ORDER BY 1"}}
+    src = sources.open_source(config.SourceParams(kind="excel", path=str(book), tables=tables))
+    assert src.read("orders")["amount"].tolist() == [100.0, 250.5]
+    assert src.read("customers")["name"].tolist() == ["华信科技", "长江物流"]
+    # a folder of workbooks: each by its file name or stem
+    folder = tmp_path / "books"
+    folder.mkdir()
+    pd.DataFrame({"id": ["C9"], "name": ["黄河"]}).to_excel(folder / "clients.xlsx", index=False)
+    src = sources.open_source(config.SourceParams(kind="excel", path=str(folder), tables={
+        "customers": {"query": "SELECT id AS customer_id, name FROM clients"}}))
+    assert src.read("customers")["name"].tolist() == ["黄河"]

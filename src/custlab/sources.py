@@ -4,9 +4,9 @@ A source is a DuckDB file (the sample), a SQLite file, any SQLAlchemy URL (Postg
 or a folder of CSV, Excel or Parquet files. ``params`` name it (:class:`custlab.config.SourceParams`)
 and map source columns to canonical names. A table may be a SQL query instead (``source.tables:
 {orders: {query: ...}}``): run by the database, or for a folder by DuckDB over its files
-(``FROM 'sales.csv'``), so that line items can be summed into orders and a customers table
-derived from a transaction log. :meth:`Source.read` returns a canonical table with
-typed columns after a schema check; nothing is dropped here: cleaning decides what to do with
+(``FROM 'sales.csv'`` or ``FROM sales``; GBK exports and Excel sheets too), so that line items
+can be summed into orders and a customers table derived from a transaction log.
+:meth:`Source.read` returns a canonical table with typed columns after a schema check; nothing is dropped here: cleaning decides what to do with
 bad rows. Large order tables are aggregated in DuckDB (see :meth:`Source.orders_sql`).
 """
 from __future__ import annotations
@@ -315,12 +315,8 @@ class Source:
             if kind == "duckdb":
                 with self._duckdb() as con:
                     return con.sql(query or f'SELECT * FROM "{ref}"').df()
-            if query and kind in FILE_SUFFIX:  # DuckDB SQL over the folder's files: FROM 'orders.csv'
-                import duckdb
-
-                with duckdb.connect() as con:
-                    con.execute("SET file_search_path = ?", [str(config.resolve_path(self.params.path))])
-                    return con.sql(query).df()
+            if query and kind in FILE_SUFFIX:  # DuckDB SQL over the folder's files: FROM 'orders.csv' or FROM orders
+                return self._query_files(query)
             if kind in ("sqlite", "sql"):
                 from sqlalchemy import create_engine, text
 
@@ -332,9 +328,7 @@ class Source:
                     engine.dispose()
             if kind == "csv":
                 path = self._file(name)
-                enc = detect_encoding(path) if self.params.encoding == "auto" else self.params.encoding
-                sep = (detect_delimiter(path, enc, self.params.skip_rows) if self.params.delimiter == "auto"
-                       else self.params.delimiter)
+                enc, sep = self._text_format(path)
                 return pd.read_csv(path, encoding=enc, sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                                    skiprows=self.params.skip_rows)
             if kind == "parquet":
@@ -354,6 +348,71 @@ class Source:
             raise SourceError(f"Table '{name}' cannot be read from {self.params.kind} source {self.location}: "
                               f"{type(exc).__name__}: {str(exc).splitlines()[0]}. Check source.tables.{name}.") from None
         raise SourceError(f"Unknown source kind {kind!r}.")
+
+    def _text_format(self, path: Path) -> tuple[str, str]:
+        """(encoding, delimiter) of a text export: as set in params, or detected."""
+        enc = detect_encoding(path) if self.params.encoding == "auto" else self.params.encoding
+        sep = detect_delimiter(path, enc, self.params.skip_rows) if self.params.delimiter == "auto" else self.params.delimiter
+        return enc, sep
+
+    def _query_files(self, query: str) -> pd.DataFrame:
+        """Run ``query`` in DuckDB over the source's files. Each file the query names is a table by
+        its file name and by its stem (``FROM 'orders.csv'``, ``FROM orders``), each sheet of a
+        workbook by the sheet's name. DuckDB reads UTF-8 CSV and Parquet itself; a GBK or UTF-16
+        export and an Excel sheet are read by custlab's readers and handed to DuckDB as UTF-8 CSV,
+        so DuckDB infers the same column types as for a UTF-8 copy of the file."""
+        import tempfile
+
+        import duckdb
+
+        root = config.resolve_path(self.params.path)
+        folder = root if root.is_dir() else root.parent
+        wanted = query.lower()
+        with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="custlab-query-") as tmp:
+            con.execute("SET file_search_path = ?", [str(folder)])
+            for names, reader in self._query_tables(root):
+                names = [n for n in names if n.lower() in wanted]
+                if names:
+                    target = reader(Path(tmp))
+                    for n in names:
+                        con.execute(f'CREATE OR REPLACE VIEW "{n}" AS SELECT * FROM {target}')
+            return con.sql(query).df()
+
+    def _query_tables(self, root: Path):
+        """(names, reader) per table a folder query may use; ``reader(tmp)`` returns the DuckDB
+        table function that reads it (writing a UTF-8 copy into ``tmp`` where DuckDB cannot read the original)."""
+        skip = self.params.skip_rows
+
+        def as_csv(path: Path, frame) -> str:
+            copy = path.with_suffix(".csv")
+            frame().to_csv(copy, index=False)
+            return f"read_csv({_sql_text(copy)}, header=true)"
+
+        def text_file(path: Path):
+            def reader(tmp: Path) -> str:
+                enc, sep = self._text_format(path)
+                if enc in ("utf-8", "utf-8-sig", "ascii"):
+                    return f"read_csv({_sql_text(path)}, delim={_sql_text(sep)}, header=true, skip={skip})"
+                return as_csv(tmp / path.name, lambda: pd.read_csv(path, encoding=enc, sep=sep, dtype=str,
+                                                                   keep_default_na=False, na_values=[""], skiprows=skip))
+            return reader
+
+        def sheet(book: Path, name):
+            return lambda tmp: as_csv(tmp / f"{book.stem}.{name}", lambda: pd.read_excel(
+                book, sheet_name=name, dtype=str, engine=EXCEL_ENGINE, skiprows=skip))
+
+        if root.is_file():  # one workbook: its sheets
+            for name in pd.ExcelFile(root, engine=EXCEL_ENGINE).sheet_names:
+                yield [name], sheet(root, name)
+            return
+        for path in sorted(root.iterdir()):
+            suffix = path.suffix.lower()
+            if suffix in (".csv", ".tsv", ".txt"):
+                yield [path.name, path.stem], text_file(path)
+            elif suffix in (".xlsx", ".xls", ".xlsm"):
+                yield [path.name, path.stem], sheet(path, 0)
+            elif suffix == ".parquet":
+                yield [path.name, path.stem], lambda tmp, p=path: f"read_parquet({_sql_text(p)})"
 
     def read(self, name: str) -> pd.DataFrame:
         """The canonical table ``name``: columns mapped, typed and schema-checked."""
@@ -400,6 +459,11 @@ class Source:
             digest.update(",".join(map(str, df.columns)).encode())
             out[f"{self.location.split('@')[-1]}/{name}"] = digest.hexdigest()
         return out
+
+
+def _sql_text(value) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def open_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> Source:
