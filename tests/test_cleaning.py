@@ -334,3 +334,25 @@ def test_a_repeated_order_number_with_other_values_is_not_an_exact_duplicate(dq_
     assert out.quarantine[["table", "reason"]].values.tolist() == [["customers", "exact_duplicate_row"],
                                                                    ["orders", "duplicate_order_id"]]
     assert out.reconciliation.loc["customers", ["input", "exact_duplicates", "kept"]].tolist() == [3, 1, 2] and out.balanced
+
+
+def test_branches_stay_customers_of_their_own_and_places_in_names_keep_companies_apart(dq_params):
+    customers = pd.DataFrame({
+        "customer_id": ["H", "B1", "B2", "D", "S", "Z", "Y"],
+        "name": ["杭州华信科技有限公司", "华信科技有限公司上海分公司", "华信科技（北京办事处）", "浙江省杭州市华信科技有限公司",
+                 "上海银行股份有限公司", "杭州银行", "华信科技"],
+        "phone": ["0571-88880000", "0571-88880000", None, None, None, None, None],  # the branch shares the head office's phone
+        "contact": ["王伟", "王伟", "李娜", "王伟", None, None, "王伟"]})
+    orders = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["H", "B1"], "amount": [10.0, 20.0],
+                           "order_date": pd.to_datetime(["2026-01-05", "2026-02-01"])})
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    clean = out.tables["customers"].set_index("customer_id")
+    # 杭州华信 / 浙江省杭州市华信 / 华信科技 are one company (name without place and legal form, same contact)
+    assert sorted(out.merge_log["merged_id"]) == ["D", "Y"] and set(out.merge_log["survivor_id"]) == {"H"}
+    # the branches share a phone or a name with it and are still not merged: flagged and linked to it
+    assert {"B1", "B2"} <= set(clean.index)
+    assert clean.loc[["B1", "B2"], "branch"].tolist() == ["上海分公司", "北京办事处"]
+    assert clean.loc[["B1", "B2"], "head_office_id"].tolist() == ["H", "H"] and pd.isna(clean.loc["H", "branch"])
+    # 上海银行 and 杭州银行 are two banks although both names are 银行 once the place is gone
+    assert {"S", "Z"} <= set(clean.index)
+    assert len(clean) == 5 and out.balanced

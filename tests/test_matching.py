@@ -10,10 +10,30 @@ def test_company_name_variants_normalize_to_one_key():
     variants = ["深圳市华信宏达科技有限公司", "深圳 华信宏达科技股份有限公司", "深圳华信宏达科技（有限）公司 ",
                 "深圳华信宏达科技有限公司（中国）", "深圳华信宏达科技集团有限公司", "ＳＨＥＮＺＨＥＮ华信宏达科技有限公司"]
     keys = matching.normalize_company(variants).tolist()
-    assert keys[:5] == ["深圳华信宏达科技"] * 5
+    assert keys[:5] == ["华信宏达科技"] * 5
     assert keys[5] == "shenzhen华信宏达科技"  # full-width Latin folded, case folded
     latin = matching.normalize_company(["Acme Trading Co., Ltd.", "ACME TRADING CO LTD", "Costco Inc.", "Costco"]).tolist()
     assert latin == ["acmetrading", "acmetrading", "costco", "costco"]
+
+
+def test_place_names_and_legal_forms_are_not_part_of_the_matching_key():
+    names = ["浙江省杭州市萧山区华信科技有限公司", "华信科技（杭州）有限公司", "杭州华信科技有限责任公司", "华信科技(集团)股份有限公司",
+             "余姚市华信电器有限公司", "宁波华信电器", "上海银行股份有限公司", "杭州银行", "北京市朝阳区和平医药", "和平医药"]
+    keys = matching.company_keys(names)
+    assert keys["name"].tolist() == ["华信科技"] * 4 + ["华信电器"] * 2 + ["银行"] * 2 + ["和平医药"] * 2
+    # the place is kept as a key of its own, at prefecture level: 萧山区 is in 杭州, 余姚 in 宁波
+    assert keys["place"].fillna("-").tolist() == ["杭州", "杭州", "杭州", "-", "宁波", "宁波", "上海", "杭州", "北京", "-"]
+    # a district's bare stem is a word (和平, 新华): only its full name is a place
+    assert matching.normalize_company(["和平区医药", "新华书店"]).tolist() == ["医药", "新华书店"]
+    assert matching.normalize_company(["上海", "北京大学"]).tolist() == ["上海", "大学"]  # two characters stay
+
+
+def test_branches_are_recognized_linked_and_never_merged():
+    names = ["华信科技有限公司杭州分公司", "华信科技（上海办事处）", "中国银行杭州分行", "华信科技有限公司", "华信分公司筹备组"]
+    parts = matching.branch_parts(names)
+    assert parts["head"].fillna("-").tolist() == ["华信科技有限公司", "华信科技", "中国银行", "-", "-"]
+    assert parts["branch"].fillna("-").tolist() == ["杭州分公司", "上海办事处", "杭州分行", "-", "-"]
+    assert matching.normalize_company(names[:2]).tolist() == ["华信科技杭州分公司", "华信科技上海办事处"]
 
 
 def test_ids_standing_in_for_names_are_never_fuzzy_matched():

@@ -19,7 +19,7 @@ from .cache import cached_folder, clean_folder, quality_params  # the cache key,
 from .errors import CleaningError
 from .sources import exact_repeats
 from .i18n import VALUES, label, t, word
-from .matching import (DuplicateResult, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
+from .matching import (DuplicateResult, branch_parts, company_keys, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, phone_parts, _text)
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,8 @@ class CleanResult:
     """The clean tables and the account of how they came to be.
 
     ``tables``: clean canonical tables (customers gain industry_written, industry_section,
-    industry_division(_name), prefecture, place_code, size_class, credit_code_valid).
+    industry_division(_name), prefecture, place_code, size_class, credit_code_valid, and for
+    branch offices ``branch`` and ``head_office_id``).
     ``merge_log``: one row per merged record: entity, survivor_id, merged_id, rule, score, columns
     the survivor took from its duplicates. ``quarantine``: rows (scope "row") and values (scope
     "value") set aside, with table, key, input row number, column, value and reason.
@@ -344,7 +345,7 @@ def _no_group(ledger: _Ledger, df: pd.DataFrame, table: str, column: str, group:
 
 
 #: columns the cleaning derives from others: they do not make a record more complete
-DERIVED_COLUMNS = frozenset({"industry_written", "industry_section", "industry_division", "industry_division_name",
+DERIVED_COLUMNS = frozenset({"branch", "head_office_id", "industry_written", "industry_section", "industry_division", "industry_division_name",
                              "prefecture", "place_code", "phone_extension", "credit_code_valid"})
 EXACT_DUPLICATE = "exact_duplicate_row"  # a row repeated exactly: dropped, counted apart in the reconciliation
 
@@ -403,6 +404,31 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
     return c
 
 
+def _company_distinct(c: pd.DataFrame) -> dict[str, pd.Series]:
+    """Keys that prove two companies, for the duplicate finder's ``distinct``: the place a name
+    opens with (杭州银行 and 上海银行 are two banks; 华信科技 without a place matches either) and the
+    branch (a branch is never merged into its head office or another branch)."""
+    if "name" not in c:
+        return {}
+    keys = company_keys(c["name"])
+    branch = branch_parts(c["name"])["branch"]
+    return {"name_place": keys["place"], "branch": branch.fillna("head office").where(keys["name"].notna())}
+
+
+def _link_branches(c: pd.DataFrame) -> pd.DataFrame:
+    """``branch`` (杭州分公司) on branch offices and ``head_office_id``: the customer whose name is the
+    branch's head office (by :func:`normalize_company`), when exactly one customer is."""
+    if "name" not in c:
+        return c
+    parts = branch_parts(c["name"])
+    if parts["branch"].isna().all():
+        return c
+    heads = c.loc[parts["branch"].isna(), ["customer_id"]].assign(key=normalize_company(c.loc[parts["branch"].isna(), "name"]))
+    heads = heads.dropna(subset="key").drop_duplicates("key", keep=False).set_index("key")["customer_id"]
+    head_key = normalize_company(parts["head"])
+    return c.assign(branch=parts["branch"], head_office_id=head_key.map(heads).astype("string"))
+
+
 def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: _Ledger):
     d = settings.duplicates
     absent = [k for k in d.fuzzy if k not in c]
@@ -410,9 +436,10 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
         raise CleaningError(f"cleaning.duplicates.min_agree is {d.min_agree}, but the customers table has only "
                             f"{len(d.fuzzy) - len(absent)} of the fuzzy fields (absent: {', '.join(absent)}): "
                             "lower min_agree or map those columns in the source.")
-    found = find_duplicates(c, exact=[x for x in d.exact if x in c], fuzzy={k: v for k, v in d.fuzzy.items() if k in c},
+    keys = _company_distinct(c)
+    found = find_duplicates(c.assign(**keys), exact=[x for x in d.exact if x in c], fuzzy={k: v for k, v in d.fuzzy.items() if k in c},
                             block=[b for b in d.block if all(p.partition(":")[0].strip() in c for p in b.split("+"))],
-                            distinct=[x for x in d.distinct if x in c], max_key_group=d.max_key_group,
+                            distinct=[x for x in d.distinct if x in c] + list(keys), max_key_group=d.max_key_group,
                             similarity={k: v for k, v in d.similarity.items() if k in c}, min_agree=d.min_agree,
                             max_pairs=d.max_pairs)
     entity = found.clusters
@@ -605,7 +632,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         c = _clean_customers(work["customers"], settings, limit, ledger)
         last_order = (work["orders"].groupby("customer_id")["order_date"].max() if "orders" in work else pd.Series(dtype="datetime64[ns]"))
         c, merge_log, survivor_map, pairs = _merge_duplicates(c, settings, last_order, ledger)
-        c = _missing_policy(c, settings, ledger)
+        c = _link_branches(_missing_policy(c, settings, ledger))
         if "employees" in c or "annual_revenue" in c:
             c["size_class"] = size_class(c.get("employees", pd.Series(np.nan, index=c.index)),
                                          c.get("annual_revenue", pd.Series(np.nan, index=c.index)),
@@ -776,7 +803,7 @@ def write_clean(result: CleanResult, folder: str | Path) -> dict[str, Path]:
 
 def merge_decisions(result: CleanResult) -> pd.DataFrame:
     """The merge log with a ``decision`` per row: merged, or kept_apart for matched pairs whose
-    merge would have put two different credit codes in one company (merged_id and survivor_id
+    merge would have put two different credit codes, name places or branches in one company (merged_id and survivor_id
     are then the two records, ``rule`` the reason)."""
     pairs = result.duplicate_pairs
     apart = pairs[pairs["reason"].notna()] if "reason" in pairs else pairs.iloc[:0]

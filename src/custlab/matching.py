@@ -5,6 +5,7 @@ it works on any table and any columns, not only on the customer database.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 _LATIN_SUFFIX = re.compile(r"(?:[\s,.]+(?:co[\s.,]*ltd|ltd|inc|corp|corporation|limited|company|co|llc|plc|gmbh)\.?)+$")
 _CJK_SUFFIX = re.compile("(?:" + "|".join(sorted(("股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "控股"),
                                                    key=len, reverse=True)) + ")+$")
-_REGION_MARK = re.compile(r"\((?:中国|china)\)")
 _NOT_WORD = re.compile(r"[\W_]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -51,32 +51,156 @@ def normalize_text(values) -> pd.Series:
     return _blank_to_na(_text(values).str.lower().str.replace(_NOT_WORD, "", regex=True))
 
 
-def _city_prefix() -> re.Pattern:
-    stems = {c.removesuffix("市") for _, _, _, cities in reference.PROVINCES.values() for c in cities}
-    return re.compile("^(" + "|".join(sorted((s for s in stems if s), key=len, reverse=True)) + ")市")
+_PAREN = re.compile(r"[(（]\s*([^()（）]{1,20}?)\s*[)）]")
+_ANY_PAREN = re.compile(r"[(（][^()（）]{1,20}[)）]")
+_BRANCH_MARK = re.compile(r"(?:分公司|办事处|代表处|分支机构|分厂|分店|营业部|分行|支行|分部)[)）]?$")
+_LEGAL_FORM_END = re.compile(r"^(.+(?:有限责任公司|股份有限公司|有限公司|公司|集团))(.*)$")
 
 
-_CITY_PREFIX = _city_prefix()
+@functools.lru_cache(maxsize=1)
+def _place_prefixes() -> dict[str, str]:
+    """Place names that may open a registered company name (行政区划 + 字号 + 行业 + 组织形式), each
+    with the stem of its prefecture (or province): every province and prefecture by its full name and its stem (浙江省, 浙江; 杭州市,
+    杭州), county-level cities likewise (余姚市, 余姚), and counties and districts by their full name
+    only (萧山区, 桐庐县): a district's stem is too often a word (和平, 新华, 长安)."""
+    table = reference.places()
+
+    def stem(name: str) -> str:
+        short = reference.PLACE_SUFFIX.sub("", name)
+        return short if len(short) >= 2 else name
+
+    out: dict[str, str] = {}
+    for name, level, prefecture in zip(table["name"], table["level"], table["prefecture"].fillna(table["name"])):
+        area = stem(prefecture)  # a county counts as its prefecture: 萧山区 and 杭州 are one place
+        out.setdefault(name.lower(), area)
+        if level != "county" or name.endswith("市"):
+            out.setdefault(stem(name).lower(), area)
+    out.setdefault("内蒙", "内蒙古")
+    return out
 
 
-def normalize_company(values) -> pd.Series:
-    """Company names for matching: :func:`normalize_text` without legal suffixes and region marks.
+def _strip_places(s: pd.Series, keep: int = 2) -> tuple[pd.Series, pd.Series]:
+    """``s`` without the place names (:func:`_place_prefixes`) at its start, longest first and up to
+    three deep (浙江杭州萧山区华信 -> 华信), leaving at least ``keep`` characters; and the prefecture
+    (or province) of the last place stripped (杭州), missing where none was."""
+    prefixes = _place_prefixes()
+    lengths = sorted({len(p) for p in prefixes}, reverse=True)
+    starts = {p[:2] for p in prefixes}
+    place = pd.Series(pd.NA, index=s.index, dtype="string")
+    for _ in range(3):
+        todo = s[s.str[:2].isin(starts).fillna(False)]
+        if todo.empty:
+            break
+        size, cut = todo.str.len(), pd.Series(0, index=todo.index)
+        for n in lengths:
+            hit = (cut == 0) & (size - n >= keep) & todo.str[:n].isin(prefixes).fillna(False)
+            cut = cut.mask(hit, n)
+        cut = cut[cut > 0]
+        if cut.empty:
+            break
+        texts = todo.loc[cut.index]
+        s, place = s.copy(), place.copy()
+        s.loc[cut.index] = [text[n:] for text, n in zip(texts, cut)]
+        place.loc[cut.index] = [prefixes[text[:n]] for text, n in zip(texts, cut)]
+    return s, place
 
-    有限公司, 有限责任公司, 股份有限公司, 集团, （中国）, Co., Ltd., Inc. and the like are dropped,
-    and "深圳市华信" becomes "深圳华信" (the 市 after a known city is optional in registered names).
-    A name of digits only is an id or code standing in for a name (a customers table taken from a
-    transaction log): it is missing here, since ids 1000000001 and 1000000002 are as alike as
-    text gets and nothing alike as companies.
+
+def _bracketed_place(text: str) -> tuple[str, str | None]:
+    """A bracketed place or 中国 taken out of a name (华信科技（杭州）有限公司 -> 华信科技有限公司, 杭州)."""
+    prefixes, found = _place_prefixes(), []
+
+    def place(match: re.Match) -> str:
+        inner = match.group(1).strip().lower()
+        if inner in ("中国", "china"):
+            return ""
+        if inner in prefixes:
+            found.append(prefixes[inner])
+            return ""
+        return match.group(0)
+
+    return _PAREN.sub(place, text), (found[-1] if found else None)
+
+
+def branch_parts(values) -> pd.DataFrame:
+    """Branch offices in company names: ``head`` (the head office's name as written) and
+    ``branch`` (杭州分公司, 上海办事处, ...) for names of branches (分公司, 办事处, 代表处, 分厂, 分店,
+    营业部, 分行, 支行, 分部); both missing for other names. The head is the name up to its legal
+    form (华信科技有限公司 | 杭州分公司), else the name before a place (中国银行 | 杭州分行). A branch
+    is a customer of its own: it is linked to its head office, never merged into it.
 
     Examples
     --------
-    >>> normalize_company(["深圳市 华信科技（中国）有限公司", "Acme Trading Co., Ltd.", "1000000001"]).tolist()
-    ['深圳华信科技', 'acmetrading', <NA>]
+    >>> branch_parts(["华信科技有限公司杭州分公司", "华信科技（上海办事处）", "中国银行杭州分行", "华信科技有限公司"]).to_dict("list")
+    {'head': ['华信科技有限公司', '华信科技', '中国银行', None], 'branch': ['杭州分公司', '上海办事处', '杭州分行', None]}
     """
-    s = _text(values).str.lower().str.replace(_REGION_MARK, "", regex=True).str.strip()
+    text = _text(values)
+    out = pd.DataFrame({"head": pd.Series(pd.NA, index=text.index, dtype="string"),
+                        "branch": pd.Series(pd.NA, index=text.index, dtype="string")})
+    prefixes = _place_prefixes()
+    for i, name in text[text.str.contains(_BRANCH_MARK).fillna(False)].items():
+        head, branch = _split_branch(name, prefixes)
+        if len(head) >= 2:
+            out.loc[i, ["head", "branch"]] = [head, branch]
+    return out
+
+
+def _split_branch(name: str, prefixes: dict[str, str]) -> tuple[str, str]:
+    bracket = re.search(r"[(（]([^()（）]*)[)）]$", name)
+    if bracket and _BRANCH_MARK.search(bracket.group(1)):
+        return name[:bracket.start()].strip(), bracket.group(1).strip()
+    mark = _BRANCH_MARK.search(name)
+    rest, marker = name[:mark.start()], name[mark.start():]
+    legal = _LEGAL_FORM_END.match(rest)
+    if legal:
+        return legal.group(1), legal.group(2) + marker
+    for n in range(min(len(rest) - 2, 12), 1, -1):  # the longest place at the end: 中国银行 | 杭州
+        if rest[-n:].lower() in prefixes:
+            return rest[:-n], rest[-n:] + marker
+    return rest, marker
+
+
+def company_keys(values) -> pd.DataFrame:
+    """``name``: :func:`normalize_company`; ``place``: the stem of the place the name opens with or
+    holds in brackets, as its prefecture or province (杭州 for 杭州市华信科技有限公司, 萧山区华信 and
+    华信科技（杭州）有限公司), missing when it names none. Two names with two different places are two companies (杭州银行, 上海银行), so the
+    duplicate finder keeps them apart (``distinct``); a name without a place matches either."""
+    s = _text(values).str.lower()
+    parts = branch_parts(s)
+    branch = parts["branch"].notna()
+    if branch.any():  # a branch: its head office's key and the branch (华信科技 + 杭州分公司)
+        s = s.mask(branch, parts["head"])
+    bracket = pd.Series(pd.NA, index=s.index, dtype="string")
+    marked = s.str.contains(_ANY_PAREN).fillna(False)
+    if marked.any():
+        s = s.copy()
+        split = [_bracketed_place(text) for text in s[marked]]
+        s[marked] = [text for text, _ in split]
+        bracket[marked] = [place for _, place in split]
     s = s.str.replace(_LATIN_SUFFIX, "", regex=True).str.replace(_NOT_WORD, "", regex=True)
-    s = s.str.replace(_CJK_SUFFIX, "", regex=True).str.replace(_CITY_PREFIX, r"\1", regex=True)
-    return _blank_to_na(s.mask(s.str.fullmatch(r"\d+").fillna(False)))
+    s, place = _strip_places(s.str.replace(_CJK_SUFFIX, "", regex=True))
+    s = _blank_to_na(s.mask(s.str.fullmatch(r"\d+").fillna(False)))
+    if branch.any():
+        s = s.mask(branch, s + parts["branch"].str.replace(_NOT_WORD, "", regex=True))
+    return pd.DataFrame({"name": s, "place": place.fillna(bracket).where(s.notna())})
+
+
+def normalize_company(values) -> pd.Series:
+    """Company names for matching: :func:`normalize_text` without legal forms and place names.
+
+    有限公司, 有限责任公司, 股份有限公司, (集团), 集团, （中国）, Co., Ltd., Inc. and the like are dropped,
+    and so are the province, city and county names that open a registered name and a place in
+    brackets (浙江省杭州市华信科技有限公司, 华信科技（杭州）有限公司 and 华信科技 are one key; the place
+    itself is in :func:`company_keys`). A branch keeps its branch part (华信科技杭州分公司 is not
+    华信科技; see :func:`branch_parts`). A name of digits only is an id or code standing in for a
+    name (a customers table taken from a transaction log): it is missing here, since ids
+    1000000001 and 1000000002 are as alike as text gets and nothing alike as companies.
+
+    Examples
+    --------
+    >>> normalize_company(["深圳市 华信科技（中国）有限公司", "华信科技(深圳)有限公司", "Acme Trading Co., Ltd.", "1000000001"]).tolist()
+    ['华信科技', '华信科技', 'acmetrading', <NA>]
+    """
+    return company_keys(values)["name"]
 
 
 def normalize_words(values) -> pd.Series:

@@ -258,8 +258,10 @@ REGION_OF_PROVINCE = {
     **dict.fromkeys(("44", "45", "46"), "华南"), **dict.fromkeys(("50", "51", "52", "53", "54"), "西南"),
     **dict.fromkeys(("61", "62", "63", "64", "65"), "西北"), **dict.fromkeys(("71", "81", "82"), "港澳台"),
 }
-_PROVINCE_SUFFIX = re.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
-_CITY_SUFFIX = re.compile(r"(?:市|地区|盟|(?:[\u4e00-\u9fff]{1,8}?族)+自治州|自治州|县|自治县|旗|区)$")
+PROVINCE_SUFFIX = re.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+CITY_SUFFIX = re.compile(r"(?:市|地区|盟|(?:[\u4e00-\u9fff]{1,8}?族)+自治州|自治州|县|自治县|旗|区)$")
+#: the ending of any GB/T 2260 unit's name: its stem is the name without it (浙江省 -> 浙江, 萧山区 -> 萧山)
+PLACE_SUFFIX = re.compile(r"(?:省|市|(?:壮族|回族|维吾尔)?自治区|特别行政区|地区|盟|(?:[\u4e00-\u9fff]{1,8}?族)+自治州|自治州|自治县|县|旗|区)$")
 _PLACEHOLDER_UNITS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
 
@@ -299,16 +301,16 @@ def _place_index() -> tuple[dict[str, str], dict[str, str]]:
     table = places()
     provinces: dict[str, str] = {}
     for row in table[table["level"] == "province"].itertuples():
-        for s in _stems(row.name, _PROVINCE_SUFFIX) | {row.name.replace("壮族", "").replace("回族", "").replace("维吾尔", "")}:
+        for s in _stems(row.name, PROVINCE_SUFFIX) | {row.name.replace("壮族", "").replace("回族", "").replace("维吾尔", "")}:
             provinces[s] = row.code
     provinces.update({"内蒙": "150000", "港": "810000", "澳": "820000", "台": "710000"})
     cities: dict[str, set[str]] = {}
     for row in table[table["level"] != "province"].itertuples():
-        for s in _stems(row.name, _CITY_SUFFIX):
+        for s in _stems(row.name, CITY_SUFFIX):
             cities.setdefault(s, set()).add(row.code)
     for row in table[table["level"] == "province"].itertuples():  # a municipality or SAR is a city too
         if row.code[:2] in ("11", "12", "31", "50", "81", "82"):
-            for s in _stems(row.name, _PROVINCE_SUFFIX):
+            for s in _stems(row.name, PROVINCE_SUFFIX):
                 cities[s] = {row.code}
     unique = {s: next(iter(c)) for s, c in cities.items() if len(c) == 1}
     # a prefecture wins over a county of the same stem (吉林市 over 吉林 the province is for province_of)

@@ -105,7 +105,7 @@ def _customers(rng, c: pd.DataFrame, export_truth: dict) -> pd.DataFrame:
     provinces = reference.places().query("level == 'province'").set_index("name")
     short = (rng.uniform(size=len(out)) < SHARES["short_province"]) & out["province"].notna().to_numpy()
     out.loc[short, "province"] = out.loc[short, "province"].map(
-        lambda p: reference._PROVINCE_SUFFIX.sub("", p) if p in provinces.index else p)
+        lambda p: reference.PROVINCE_SUFFIX.sub("", p) if p in provinces.index else p)
     counties = _county_cities()
     full_city = out["city"].map(lambda v: v if not isinstance(v, str) or v.endswith("市") else v + "市")
     swap = (rng.uniform(size=len(out)) < SHARES["county_city"]) & full_city.isin(list(counties)).to_numpy()
