@@ -356,3 +356,23 @@ def test_branches_stay_customers_of_their_own_and_places_in_names_keep_companies
     # 上海银行 and 杭州银行 are two banks although both names are 银行 once the place is gone
     assert {"S", "Z"} <= set(clean.index)
     assert len(clean) == 5 and out.balanced
+
+
+def test_revenue_in_the_wrong_unit_for_the_companies_size_is_flagged(dq_params, result):
+    rng = np.random.default_rng(3)
+    employees = rng.integers(50, 800, 40).astype(float)
+    per_head = rng.uniform(2e5, 1.5e6, 40)  # 元 per employee: what firms take in
+    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(40)], "name": [f"公司{chr(0x4e00 + 37 * i)}{i}号" for i in range(40)],
+                              "employees": employees, "annual_revenue": employees * per_head / 10_000})  # written in 万元
+    findings = {lang: cleaning.findings(cleaning.clean({"customers": customers}, dq_params), lang) for lang in ("en", "zh")}
+    median = np.median(per_head / 10_000)
+    assert f"{median:,.0f} 元 per employee over 40 customers" in findings["en"][0] and "年营业收入(万元)" in findings["en"][0]
+    assert "人均营业收入中位数只有" in findings["zh"][0]
+    # the same column read with its unit: nothing to say
+    wan = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, units={"customers.annual_revenue": 10000.0}))
+    assert not any("per employee" in f for f in cleaning.findings(cleaning.clean({"customers": customers}, wan)))
+    assert cleaning.revenue_per_head(customers.assign(annual_revenue=customers["annual_revenue"] * 10_000))[0] == pytest.approx(np.median(per_head))
+    # and the sample, whose revenue is in 元, raises no such finding
+    per_head, n = cleaning.revenue_per_head(result.tables["customers"])
+    assert cleaning.REVENUE_PER_HEAD[0] < per_head < cleaning.REVENUE_PER_HEAD[1] and n > 100
+    assert not any("per employee" in f for f in cleaning.findings(result))

@@ -447,7 +447,7 @@ def _merge_duplicates(c: pd.DataFrame, settings, last_order: pd.Series, ledger: 
     group = c[multi].assign(_entity=entity[multi])
     data_cols = [col for col in c.columns if not col.startswith("_")]
     group["_complete"] = group[[col for col in data_cols if col not in DERIVED_COLUMNS]].notna().sum(axis=1)
-    group["_last"] = group["customer_id"].map(last_order)
+    group["_last"] = group["customer_id"].map(last_order) if len(last_order) else pd.NaT  # (no orders: no dates to map)
     survivors = group.sort_values(["_entity", "_complete", "customer_id"], ascending=[True, False, True]).groupby("_entity")["customer_id"].first()
     recent = group.sort_values(["_entity", "_last", "customer_id"], ascending=[True, False, False], na_position="last")
     merged_rows = recent.groupby("_entity")[data_cols].first()
@@ -704,10 +704,32 @@ def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanRes
 _SYNONYM_KEYS = {"industry": "industry_synonyms", "kind": "interaction_kinds", "status": "order_status"}
 
 
+#: plausible revenue per employee, 元 a year: below, the column is likely in 万元 read as 元 (a firm
+#: with hundreds of staff and a "revenue" of 3,046); above, likely 元 scaled as 万元
+REVENUE_PER_HEAD = (10_000.0, 100_000_000.0)
+
+
+def revenue_per_head(customers: pd.DataFrame, min_customers: int = 10) -> tuple[float, int] | None:
+    """Median annual revenue per employee (元) over the customers with both, and their number;
+    None with fewer than ``min_customers`` of them. A whole column in the wrong unit cannot be
+    seen value by value (every value is off by the same factor), only against the firms' size."""
+    if not {"annual_revenue", "employees"} <= set(customers.columns):
+        return None
+    both = customers[["annual_revenue", "employees"]].dropna()
+    both = both[(both["annual_revenue"] > 0) & (both["employees"] > 0)]
+    if len(both) < min_customers:
+        return None
+    return float((both["annual_revenue"] / both["employees"]).median()), len(both)
+
+
 def findings(result: CleanResult, language: str = "en") -> list[str]:
     """Three to six plain sentences for leadership, generated from the cleaning numbers."""
     r = result.reconciliation
     out = []
+    scale = revenue_per_head(result.tables["customers"]) if "customers" in result.tables else None
+    if scale and not REVENUE_PER_HEAD[0] <= scale[0] <= REVENUE_PER_HEAD[1]:
+        out.append(t("dq_f_revenue_low" if scale[0] < REVENUE_PER_HEAD[0] else "dq_f_revenue_high", language,
+                     per_head=scale[0], n=scale[1]))
     merged = int(r.loc["customers", "merged"]) if "customers" in r.index else 0
     if merged:
         entities = int(result.merge_log["survivor_id"].nunique())

@@ -72,6 +72,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "dq_f_orders_none": {"en": "No order had to be quarantined.", "zh": "没有订单需要隔离。"},
     "dq_f_units": {"en": "{n:,} amounts recorded in 万元 instead of 元 were corrected (the magnitude proves the unit).",
                    "zh": "{n:,} 个误以万元记录的金额已按元更正（数量级可以证明单位错误）。"},
+    "dq_f_revenue_low": {"en": "Annual revenue looks like it is not in 元: the median is {per_head:,.0f} 元 per employee over "
+                                "{n:,} customers, where firms take in tens of thousands of 元 per employee at the very least. If the "
+                                "column is in 万元, name the header 年营业收入(万元) or set cleaning.units "
+                                "{{customers.annual_revenue: 10000}} in params.",
+                         "zh": "年营业收入看起来不是以元计：{n:,} 个客户的人均营业收入中位数只有 {per_head:,.0f} 元，而企业人均营业收入"
+                               "至少也在数万元。若该列以万元计，请把表头写作“年营业收入(万元)”，或在参数中设置 "
+                               "cleaning.units {{customers.annual_revenue: 10000}}。"},
+    "dq_f_revenue_high": {"en": "Annual revenue looks too large for the companies' size: the median is {per_head:,.0f} 元 per "
+                                 "employee over {n:,} customers. Check the unit of the column (a header or cleaning.units may say "
+                                 "万元 where the values are in 元).",
+                          "zh": "年营业收入相对企业规模明显偏大：{n:,} 个客户的人均营业收入中位数为 {per_head:,.0f} 元。请核对该列单位"
+                                "（表头或 cleaning.units 可能写了万元，而数值其实以元计）。"},
     "dq_f_standardized": {"en": "{n:,} industry, province and city spellings of {customers:,} customers were standardized.",
                           "zh": "{customers:,} 个客户的 {n:,} 处行业、省份、城市写法已统一。"},
     "dq_f_followup": {"en": "{n:,} customers miss key fields and are on the follow-up list (most often: {column}).",
