@@ -20,7 +20,7 @@ from .errors import CleaningError
 from .sources import exact_repeats
 from .i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, branch_parts, company_keys, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
-                       normalize_email, normalize_phone, normalize_text, normalized, phone_parts, _text)
+                       normalize_email, normalize_phone, normalize_text, normalized, phone_parts, without_extension, _text)
 
 log = logging.getLogger(__name__)
 
@@ -384,10 +384,11 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
         parts = phone_parts(c["phone"]).set_axis(c.index)
         if parts["extension"].notna().any():
             c["phone_extension"] = parts["extension"]
+    written = {"phone": lambda: without_extension(c["phone"]), "email": lambda: c["email"].astype("string")}
     for column, tidy in (("phone", lambda: parts["phone"]), ("email", lambda: normalize_email(c["email"]))):
         if column in c:
             tidy = tidy()
-            tidy = tidy.where(tidy.notna(), c[column].astype("string"))  # unrecognized stays as written
+            tidy = tidy.where(tidy.notna(), written[column]())  # unrecognized stays as written (less its extension)
             ledger.change("customers", c, key, column, tidy, f"{column}_normalized")
             c[column] = tidy
     if "credit_code" in c:

@@ -229,7 +229,8 @@ def phone_parts(values) -> pd.DataFrame:
     ``phone`` as one 11-digit mobile number, ``0AREA-NUMBER`` for a landline (area codes of two or
     three digits after the 0, as the metadata says) or the digits of a 400/800 service number, and
     ``extension`` (0575-88880000转801, ext. 12, 分机 3, 021-12345678-8001). +86 and 0086 are read;
-    what is not a valid Chinese number is missing.
+    what is not a valid Chinese number is missing (its extension is still given, see
+    :func:`without_extension`).
 
     Plain 11-digit mobiles, most of a CRM's phones, are checked against the metadata's mobile
     pattern in one vectorized pass; only the rest go through ``phonenumbers.parse`` (about 50 us a
@@ -257,9 +258,9 @@ def phone_parts(values) -> pd.DataFrame:
         try:
             number = phonenumbers.parse(raw, "CN")
         except phonenumbers.NumberParseException:
-            return None, None
+            return None, ext
         if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-            return None, None
+            return None, ext  # the extension is split off a number the metadata does not know, too
         national = phonenumbers.national_significant_number(number)
         ext = ext or number.extension or None
         area = phonenumbers.length_of_geographical_area_code(number)
@@ -273,6 +274,19 @@ def phone_parts(values) -> pd.DataFrame:
         phone[rest.index] = rest.map(lambda v: parsed[v][0]).astype("string")
         extension[rest.index] = rest.map(lambda v: parsed[v][1]).astype("string")
     return pd.DataFrame({"phone": phone, "extension": extension}).astype("string")
+
+
+def without_extension(values) -> pd.Series:
+    """Phones as written without their extension (0575-88880000转801 -> 0575-88880000): what stays of
+    a number :func:`phone_parts` does not recognize once its extension has its own column.
+
+    Examples
+    --------
+    >>> without_extension(["17435859237转650", "021-12345678-8001", "电话待定"]).tolist()
+    ['17435859237', '021-12345678', '电话待定']
+    """
+    text = _text(values)
+    return text.str.replace(_EXTENSION, "", regex=True).str.replace(_TRAILING_EXTENSION, r"\1", regex=True)
 
 
 def normalize_phone(values) -> pd.Series:

@@ -5,13 +5,14 @@
 CSV or Excel, colloquial industries (汽车制造, 软件开发), short province names and county-level
 cities, revenue in 万元 (some values as 1.5亿), money as ￥12,000.00 and 12,000.00元, dates as
 2024年1月5日 or 2024/1/5, Chinese interaction words (官网访问, 参加活动), phone extensions, an
-order status with cancelled orders added, a blank column and rows repeated exactly. The sample's
+order status with cancelled orders added, branch offices (分公司, 办事处) sharing their head office's
+phone, a blank column and rows repeated exactly. The sample's
 own dirt (duplicates without credit code, unit mistakes, impossible values) stays as it is.
 
 The truth is the sample's truth: every planted key account, duplicate and decliner keeps its id.
 What the export adds is listed under ``export`` in its ``truth.json``: the rows repeated exactly,
-the cancelled orders (not revenue), and the county-level cities written in place of their
-prefecture. ``custlab.yaml`` beside the files is a parameter file that reads the folder.
+the cancelled orders (not revenue), the county-level cities written in place of their
+prefecture, and the branches (branch id -> head office id). ``custlab.yaml`` beside the files is a parameter file that reads the folder.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ KIND_WORDS = {"visit": ("官网访问", "网站访问", "浏览"), "event": ("�
               "call": ("电话", "来电", "外呼"), "email": ("邮件", "电子邮件"), "meeting": ("拜访", "上门")}
 KEPT_WORDS = ("已完成", "已完成", "已完成", "已签收", "完成")
 SHARES = {"exact_customers": 0.01, "exact_orders": 0.005, "cancelled_orders": 0.02, "county_city": 0.3,
-          "colloquial_industry": 0.7, "short_province": 0.5, "phone_extension": 0.1, "revenue_own_unit": 0.1}
+          "colloquial_industry": 0.7, "short_province": 0.5, "phone_extension": 0.1, "revenue_own_unit": 0.1,
+          "branches": 0.02}
 
 
 def _colloquial_industries() -> dict[str, list[str]]:
@@ -96,8 +98,26 @@ def _revenue_wan(rng, values: pd.Series) -> pd.Series:
     return wan.mask(own & values.notna().to_numpy(), yi)
 
 
-def _customers(rng, c: pd.DataFrame, export_truth: dict) -> pd.DataFrame:
-    out = c.copy()
+def _branches(rng, c: pd.DataFrame, avoid: set, export_truth: dict) -> pd.DataFrame:
+    """Branch offices of some customers (华信科技有限公司上海分公司), as CRMs hold them: the head
+    office's phone, a city of their own, no orders and no credit code here. None of them is a
+    planted duplicate: a branch must stay a customer of its own."""
+    heads = c[~c["customer_id"].isin(avoid) & c["name"].notna()]
+    heads = heads.iloc[np.flatnonzero(rng.uniform(size=len(heads)) < SHARES["branches"])]
+    cities = reference.places().query("level == 'prefecture'")["name"].str.removesuffix("市").tolist()
+    branch = heads.assign(customer_id="F" + heads["customer_id"].astype(str), credit_code=None, email=None, contact=None,
+                          annual_revenue=np.nan, employees=np.nan)
+    places = [cities[i] for i in rng.integers(0, len(cities), len(branch))]
+    branch["city"] = [p + "市" for p in places]
+    branch["province"] = None
+    branch["name"] = [f"{name}{place}{'分公司' if k else '办事处'}" for name, place, k in
+                      zip(branch["name"], places, rng.uniform(size=len(branch)) < 0.7)]
+    export_truth["branches"] = dict(zip(branch["customer_id"], heads["customer_id"]))
+    return branch
+
+
+def _customers(rng, c: pd.DataFrame, export_truth: dict, avoid: set = frozenset()) -> pd.DataFrame:
+    out = pd.concat([c, _branches(rng, c, avoid, export_truth)], ignore_index=True)
     words = _colloquial_industries()
     sections = reference.match_industry(out["industry"])["section"]
     colloquial = (rng.uniform(size=len(out)) < SHARES["colloquial_industry"]) & sections.notna().to_numpy()
@@ -202,10 +222,11 @@ def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", se
     truth = json.loads((sample_dir / "truth.json").read_text(encoding="utf-8"))
     rng = np.random.default_rng([seed, truth["seed"]])
     export_truth: dict = {"format": fmt, "shares": SHARES}
+    planted = {i for d in truth.get("duplicates", []) for i in (d["customer_id"], d["original"])}
     with duckdb.connect(str(sample_dir / "crm.duckdb"), read_only=True) as con:
         raw = {name: con.sql(f'SELECT * FROM "{name}"').df() for name in tables}
     writers = {
-        "customers": lambda df: _customers(rng, df, export_truth), "orders": lambda df: _orders(rng, df, export_truth),
+        "customers": lambda df: _customers(rng, df, export_truth, planted), "orders": lambda df: _orders(rng, df, export_truth),
         "interactions": lambda df: _interactions(rng, df), "survey": lambda df: df.rename(columns=SURVEY_HEADERS),
         "prospects": lambda df: _prospects(rng, df), "conjoint_design": lambda df: df, "conjoint_responses": lambda df: df,
     }
