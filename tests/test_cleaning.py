@@ -324,6 +324,14 @@ def test_interaction_words_map_to_kinds_and_cancelled_orders_are_not_revenue(dq_
     # returns counted as revenue when the user says so
     both = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, revenue_statuses=["kept", "returned"]))
     assert sorted(cleaning.clean({"customers": customers, "orders": orders}, both).tables["orders"]["order_id"]) == ["o1", "o3", "o4"]
+    # a user's words extend the shipped ones: 抖音直播 and 待审核 mapped, 官网访问 and 已取消 still known
+    mine = config.load_params("00_data_quality", overrides={"source": dataclasses.asdict(dq_params.source), "cleaning": {
+        "interaction_kinds": {"抖音直播": "event"}, "order_status": {"待审核": "kept"}}})
+    out = cleaning.clean({"customers": customers, "orders": orders, "interactions": interactions}, mine)
+    assert out.tables["interactions"]["kind"].tolist() == ["visit", "event", "call", "meeting", "event"] and out.unmatched.empty
+    assert sorted(out.tables["orders"]["order_id"]) == ["o1", "o4"]
+    with pytest.raises(Exception, match=r"interaction_kinds.*one of visit, event, call, email, meeting"):
+        config.load_params("00_data_quality", overrides={"cleaning": {"interaction_kinds": {"直播": "live"}}})
 
 
 def test_a_repeated_order_number_with_other_values_is_not_an_exact_duplicate(dq_params):
@@ -356,6 +364,8 @@ def test_branches_stay_customers_of_their_own_and_places_in_names_keep_companies
     # 上海银行 and 杭州银行 are two banks although both names are 银行 once the place is gone
     assert {"S", "Z"} <= set(clean.index)
     assert len(clean) == 5 and out.balanced
+    assert "2 branch offices (分公司, 办事处) are customers of their own" in " ".join(cleaning.findings(out))
+    assert "2 个分支机构" in " ".join(cleaning.findings(out, "zh"))
 
 
 def test_revenue_in_the_wrong_unit_for_the_companies_size_is_flagged(dq_params, result):

@@ -740,18 +740,22 @@ def findings(result: CleanResult, language: str = "en") -> list[str]:
         reason = q["reason"].value_counts()
         out.append(t("dq_f_orders", language, n=len(q), share=len(q) / max(int(r.loc["orders", "input"]), 1),
                      reason=t(f"reason_{reason.index[0]}", language)) if len(q) else t("dq_f_orders_none", language))
+    for column, spellings in result.unmatched.groupby("column", sort=False):
+        out.append(t("dq_f_unmatched", language, n=len(spellings), rows=int(spellings["rows"].sum()), column=word(column, language),
+                     setting=_SYNONYM_KEYS.get(column, "place_synonyms")))
     units = result.changes[result.changes["reason"] == "unit_mistake"]
     if len(units):
         out.append(t("dq_f_units", language, n=len(units)))
+    customers = result.tables.get("customers", pd.DataFrame())
+    if "branch" in customers and customers["branch"].notna().any():
+        out.append(t("dq_f_branches", language, n=int(customers["branch"].notna().sum()),
+                     linked=int(customers["head_office_id"].notna().sum())))
     std = result.changes[result.changes["reason"].str.endswith("_standardized")]
     if len(std):
         out.append(t("dq_f_standardized", language, n=len(std), customers=std["key"].nunique()))
     if len(result.followup):
         top = result.followup["missing"].str.split(",").explode().value_counts()
         out.append(t("dq_f_followup", language, n=len(result.followup), column=label(top.index[0], language)))
-    for column, spellings in result.unmatched.groupby("column", sort=False):
-        out.append(t("dq_f_unmatched", language, n=len(spellings), rows=int(spellings["rows"].sum()), column=word(column, language),
-                     setting=_SYNONYM_KEYS.get(column, "place_synonyms")))
     for row in result.skipped.itertuples():
         out.append(t("dq_f_untested", language, column=word(row.column, language), within=word(row.within, language)))
     return out[:6]

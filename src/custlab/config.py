@@ -203,6 +203,11 @@ class CleaningSettings:
     revenue_statuses: list[str] = field(default_factory=lambda: ["kept"], metadata=each(allowed(  # orders that count as revenue
         lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES))))
 
+    def __post_init__(self):
+        # a user's words extend the shipped Chinese defaults (as a column mapping extends columns_zh.yaml)
+        object.__setattr__(self, "interaction_kinds", {**_kind_defaults(), **self.interaction_kinds})
+        object.__setattr__(self, "order_status", {**_status_defaults(), **self.order_status})
+
 
 @dataclass(frozen=True)
 class DataQualityParams(BaseParams):

@@ -502,6 +502,35 @@ def exact_repeats(df: pd.DataFrame, key: str) -> pd.Series:
     return out
 
 
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_ZERO_PADDED = re.compile(r"^0\d")
+
+
+def infer_type(values: pd.Series) -> pd.Series:
+    """A column the schema does not name (a conjoint attribute, a user's extra column), typed as a
+    CSV reader infers it: numbers when every value written is a plain number (8, 12.5, -3), true
+    and false when every one is a boolean, else text as written. Zero-padded codes (0571, 007) stay
+    text. Columns that are already typed (a database's, Parquet's) are left alone.
+
+    Examples
+    --------
+    >>> [infer_type(pd.Series(v, dtype="string")).dtype.name for v in (["8", "12.5", None], ["True", "false"], ["0571", "10"], ["a", "1"])]
+    ['float64', 'boolean', 'string', 'string']
+    """
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return values
+    text = values.astype("string").str.strip()
+    written = text[text.notna() & (text != "")]
+    if written.empty or not written.map(lambda v: isinstance(v, str)).all():
+        return values
+    if written.str.fullmatch(_PLAIN_NUMBER).all() and not written.str.match(_ZERO_PADDED).any():
+        return pd.to_numeric(text.mask(text == ""), errors="coerce").astype("float64")
+    lower = written.str.lower()
+    if lower.isin(("true", "false")).all():
+        return text.str.lower().map({"true": True, "false": False}).astype("boolean")
+    return values
+
+
 def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1,
                  timezone: str = "Asia/Shanghai", exact_duplicates: str = "drop") -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
@@ -522,6 +551,9 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
                           f"Map your column names to these in `columns:` of params/base.yaml (see params/columns_zh.yaml)."
                           + title)
     out = df.copy()
+    for col in out.columns:
+        if col not in SCHEMAS.get(table, {}):
+            out[col] = infer_type(out[col])
     for col, kind in SCHEMAS.get(table, {}).items():
         if col not in out.columns:
             continue
