@@ -330,6 +330,15 @@ def test_interaction_words_map_to_kinds_and_cancelled_orders_are_not_revenue(dq_
     out = cleaning.clean({"customers": customers, "orders": orders, "interactions": interactions}, mine)
     assert out.tables["interactions"]["kind"].tolist() == ["visit", "event", "call", "meeting", "event"] and out.unmatched.empty
     assert sorted(out.tables["orders"]["order_id"]) == ["o1", "o4"]
+    # categories and channels that reports group by: spellings folded into one name, the rest as written
+    words = config.load_params("00_data_quality", overrides={"source": dataclasses.asdict(dq_params.source), "cleaning": {
+        "categories": {"设备类": "设备", " 设备 ": "设备"}, "channels": {"官网": "线上"}}})
+    lines = orders.assign(category=["设备类", "设备", "耗材", "设备类"], channel=["官网", "线上", "地推", None])
+    out = cleaning.clean({"customers": customers.assign(channel=["官网", "展会"]), "orders": lines}, words)
+    assert out.tables["orders"].set_index("order_id")[["category", "channel"]].to_dict("list") == {
+        "category": ["设备", "设备"], "channel": ["线上", None]}
+    assert out.tables["customers"]["channel"].tolist() == ["线上", "展会"]
+    assert set(out.changes.loc[out.changes["reason"] == "category_mapped", "key"]) == {"o1", "o4"}
     with pytest.raises(Exception, match=r"interaction_kinds.*one of visit, event, call, email, meeting"):
         config.load_params("00_data_quality", overrides={"cleaning": {"interaction_kinds": {"直播": "live"}}})
 

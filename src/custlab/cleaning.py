@@ -380,6 +380,7 @@ def _clean_customers(c: pd.DataFrame, settings, limit: pd.Timestamp, ledger: _Le
                 place[column] = place[column].where(~keep, _text(c[column]))
                 ledger.change("customers", c, key, column, place[column], f"{column}_standardized")
         c = c.assign(**{col: place[col] for col in ("province", "city", "region", "prefecture", "place_code")})
+    c = _grouping_words(c, "customers", settings, ledger)
     if "phone" in c:
         parts = phone_parts(c["phone"]).set_axis(c.index)
         if parts["extension"].notna().any():
@@ -529,6 +530,7 @@ def _clean_orders(o: pd.DataFrame, settings, limit, known: set, dropped: set, su
               (lambda d, alive: d["order_date"] > limit, "order_id", "future_order_date", "order_date"),
               (lambda d, alive: d["customer_id"].isin(dropped), "order_id", "customer_quarantined", "customer_id"),
               (lambda d, alive: ~d["customer_id"].isin(known), "order_id", "unknown_customer", "customer_id")]
+    o = _grouping_words(o, "orders", settings, ledger)
     if "status" in o:
         status = _mapped(o["status"], settings.order_status)
         ledger.unmatched("orders", "status", o["status"], status)
@@ -585,6 +587,20 @@ def _mapped(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     text = _text(values).str.lower()
     distinct = text.dropna().unique()
     return text.map({v: keys.get(v) for v in distinct}, na_action="ignore").astype("string")
+
+
+def _grouping_words(df: pd.DataFrame, table: str, settings, ledger: _Ledger) -> pd.DataFrame:
+    """Product categories and channels, which reports group by, through ``cleaning.categories`` and
+    ``cleaning.channels`` (设备类, 设备 -> 设备; 线上, 官网 -> 线上); a word the mapping lacks stays as
+    written. Every changed value is in the change log."""
+    key = "order_id" if table == "orders" else "customer_id"
+    for column, mapping in (("category", settings.categories), ("channel", settings.channels)):
+        if column in df and mapping:
+            named = _mapped(df[column], mapping)
+            tidy = named.fillna(_text(df[column]))
+            ledger.change(table, df, key, column, tidy, f"{column}_mapped")
+            df = df.assign(**{column: tidy})
+    return df
 
 
 def _clean_interactions(i: pd.DataFrame, settings, limit, known: set, dropped: set, survivor_map: dict, ledger: _Ledger) -> pd.DataFrame:

@@ -202,6 +202,8 @@ class CleaningSettings:
         lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES)), values=True))
     revenue_statuses: list[str] = field(default_factory=lambda: ["kept"], metadata=each(allowed(  # orders that count as revenue
         lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES))))
+    categories: dict[str, str] = field(default_factory=dict)  # product category spellings -> the name reports group by
+    channels: dict[str, str] = field(default_factory=dict)  # channel spellings (customers and orders) -> the name reports use
 
     def __post_init__(self):
         # a user's words extend the shipped Chinese defaults (as a column mapping extends columns_zh.yaml)
