@@ -86,7 +86,7 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "（表头或 cleaning.units 可能写了万元，而数值其实以元计）。"},
     "dq_f_branches": {"en": "{n:,} branch offices (分公司, 办事处) are customers of their own, not merged into their head "
                              "office; {linked:,} of them are linked to it (column head_office_id).",
-                      "zh": "{n:,} 个分支机构（分公司、办事处）作为独立客户保留，未并入总部；其中 {linked:,} 个已关联到总部客户（head_office_id 列）。"},
+                      "zh": "{n:,} 个分支机构（分公司、办事处）作为独立客户保留，未并入总部；其中 {linked:,} 个已关联到其总部客户。"},
     "dq_f_standardized": {"en": "{n:,} industry, province and city spellings of {customers:,} customers were standardized.",
                           "zh": "{customers:,} 个客户的 {n:,} 处行业、省份、城市写法已统一。"},
     "dq_f_followup": {"en": "{n:,} customers miss key fields and are on the follow-up list (most often: {column}).",
