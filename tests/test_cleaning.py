@@ -395,3 +395,41 @@ def test_revenue_in_the_wrong_unit_for_the_companies_size_is_flagged(dq_params, 
     per_head, n = cleaning.revenue_per_head(result.tables["customers"])
     assert cleaning.REVENUE_PER_HEAD[0] < per_head < cleaning.REVENUE_PER_HEAD[1] and n > 100
     assert not any("per employee" in f for f in cleaning.findings(result))
+
+
+def _company_tables(n=60):
+    ids = [f"C{i:04d}" for i in range(n)]
+    customers = pd.DataFrame({"customer_id": ids, "name": [f"企业{chr(0x4e00 + 97 * i)}{chr(0x4e00 + 31 * i + 5)}科技" for i in range(n)]})
+    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(2 * n)], "customer_id": ids * 2, "amount": 100.0,
+                           "order_date": pd.Timestamp("2026-01-05")})
+    return customers, orders
+
+
+def test_the_ledger_never_calls_orders_kept_when_their_customers_are_gone(dq_params):
+    customers, orders = _company_tables()
+    # every name blank: the customers are quarantined, and so are their orders (they used to be "kept"), and the
+    # cleaning stops saying why instead of analysing nothing
+    with pytest.raises(cleaning.CleaningError, match=r"100% of the customers rows \(60 of 60\) are quarantined as missing_name: "
+                                                     r"the column mapped to name is blank.*columns:"):
+        cleaning.clean({"customers": customers.assign(name=None), "orders": orders}, dq_params)
+    lenient = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, max_quarantine_share=1.0))
+    out = cleaning.clean({"customers": customers.assign(name=None), "orders": orders}, lenient)
+    assert out.tables["orders"].empty and out.balanced
+    assert out.quarantine.query("table == 'orders'")["reason"].unique().tolist() == ["customer_quarantined"]
+
+
+def test_ids_written_in_another_case_stop_the_cleaning_with_the_fix_and_fold_id_case_reads_them(dq_params, tmp_path):
+    customers, orders = _company_tables()
+    orders = orders.assign(customer_id=" " + orders["customer_id"].str.lower() + " ")
+    with pytest.raises(cleaning.CleaningError, match=r"orders rows \(120 of 120\) are quarantined as unknown_customer: 100% of "
+                                                     r"them name a customer whose id differs only in case.*source.fold_id_case: true"):
+        cleaning.clean({"customers": customers, "orders": sources.check_schema(orders, "orders", "test")}, dq_params)
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    folded = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), fold_id_case=True))
+    out = cleaning.clean({t: folded.read(t) for t in ("customers", "orders")}, dq_params)
+    assert len(out.tables["orders"]) == 120 and set(out.tables["orders"]["customer_id"]) == set(customers["customer_id"])
+    # ids of customers the table lacks altogether: a different fix
+    other = orders.assign(customer_id="X" + orders["customer_id"].str.strip())
+    with pytest.raises(cleaning.CleaningError, match="the customers table lacks these customers: export both tables"):
+        cleaning.clean({"customers": customers, "orders": sources.check_schema(other, "orders", "test")}, dq_params)

@@ -658,10 +658,12 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
         known = set(c["customer_id"]) | set(survivor_map)
         dropped = set(work["customers"]["customer_id"].dropna()) - known
         out["customers"] = c
+    has_customers = "customers" in work  # (without a customers table there is nothing to check the orders' customers against)
     if "orders" in work:
-        out["orders"] = _clean_orders(work["orders"], settings, limit, known, dropped, survivor_map, ledger) if known else work["orders"]
+        out["orders"] = _clean_orders(work["orders"], settings, limit, known, dropped, survivor_map, ledger) if has_customers else work["orders"]
     if "interactions" in work:
-        out["interactions"] = _clean_interactions(work["interactions"], settings, limit, known, dropped, survivor_map, ledger) if known else work["interactions"]
+        out["interactions"] = (_clean_interactions(work["interactions"], settings, limit, known, dropped, survivor_map, ledger)
+                               if has_customers else work["interactions"])
     for name, df in out.items():
         if name not in ("customers", "orders", "interactions") and "customer_id" in df:
             df["customer_id"] = to_survivors(df["customer_id"], survivor_map)
@@ -676,10 +678,62 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
                           "quarantined": {n: int(rows.get(n, 0)) for n in tables}})
     recon["balanced"] = recon["input"] == recon["exact_duplicates"] + recon["kept"] + recon["merged"] + recon["quarantined"]
     recon.index.name = "table"
+    _quarantine_gate(row_scope, recon, tables, settings)
     clean_tables = {n: df.drop(columns="_row").reset_index(drop=True) for n, df in out.items()}
     period = _period(clean_tables, *analysis_date(params, clean_tables.get("orders")))
     return CleanResult(clean_tables, merge_log, quarantine, changes, recon, followup, pairs, ledger.skipped_frame(),
                        ledger.unmatched_frame(), period)
+
+
+GATE_MIN_ROWS = 10  # fewer rows than this are a handful of bad records, whatever their share
+
+#: reasons a large share of rows may rightly have: not a sign that the data was read wrong
+_GATE_EXEMPT = frozenset({"order_not_revenue", EXACT_DUPLICATE})
+_GATE_HINTS = {
+    "missing_name": "the column mapped to name is blank in these rows: map the right column in `columns:` "
+                    "(params/columns_zh.yaml lists the usual headers)",
+    "customer_quarantined": "their customers were quarantined themselves (see the customers' reasons above)",
+    "future_order_date": "dates may be read in the wrong order (day and month): write them as 2024-01-05 in the export",
+    "negative_amount": "the export may write refunds or credit notes as orders: filter them in a source query",
+}
+
+
+def _gate_hint(reason: str, table: str, tables: dict[str, pd.DataFrame]) -> str:
+    if reason == "unknown_customer" and "customers" in tables:
+        from .sources import fold_id
+
+        known = set(fold_id(tables["customers"]["customer_id"]).dropna())
+        ids = tables[table]["customer_id"].dropna()
+        unknown = ids[~ids.isin(set(tables["customers"]["customer_id"].dropna()))]
+        folded = fold_id(unknown).isin(known).mean() if len(unknown) else 0.0
+        if folded > 0.5:
+            return (f"{folded:.0%} of them name a customer whose id differs only in case or spaces (c0001 for C0001): "
+                    "set source.fold_id_case: true in params")
+        return ("the customers table lacks these customers: export both tables from the same system and date, "
+                "or map the orders' customer column to the right header")
+    if reason in _GATE_HINTS:
+        return _GATE_HINTS[reason]
+    if reason.startswith("missing_"):
+        column = reason.removeprefix("missing_")
+        return f"the column mapped to {column} is empty in these rows: map the right column in `columns:`"
+    return "check the column mapping in `columns:` and the export"
+
+
+def _quarantine_gate(rows: pd.DataFrame, recon: pd.DataFrame, tables: dict[str, pd.DataFrame], settings) -> None:
+    """Stop when one reason takes more than ``max_quarantine_share`` of a table's rows: such a
+    share says the data was read or exported wrong, not that it is dirty, and an analysis of the
+    rest would be an analysis of the wrong thing."""
+    limit = settings.max_quarantine_share
+    counts = rows[~rows["reason"].isin(_GATE_EXEMPT)].groupby(["table", "reason"]).size()
+    problems = []
+    for (table, reason), n in counts.items():
+        total = int(recon.loc[table, "input"])
+        if n >= GATE_MIN_ROWS and n / total > limit:
+            problems.append(f"{n / total:.0%} of the {table} rows ({n:,} of {total:,}) are quarantined as {reason}: "
+                            f"{_gate_hint(reason, table, tables)}")
+    if problems:
+        raise CleaningError("The cleaning stopped: " + "; ".join(problems) + f". (cleaning.max_quarantine_share is "
+                            f"{limit:.0%}; raise it in params/00_data_quality.yaml to analyse what is left anyway.)")
 
 
 _RESULT_FRAMES = ("merge_log", "quarantine", "changes", "reconciliation", "followup", "duplicate_pairs", "skipped", "unmatched",

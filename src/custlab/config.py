@@ -94,6 +94,7 @@ class SourceParams:
     tables: dict[str, Any] = field(default_factory=dict)  # canonical name -> table/file or {query: SQL}
     bad_value_tolerance: float = field(default=0.0, metadata=number(0, 1))  # share of unparseable dates/numbers accepted as missing
     exact_duplicates: Literal["drop", "error"] = "drop"  # rows repeated exactly: dropped and counted by the cleaning, or an error
+    fold_id_case: bool = False  # ids compared without case and spaces (c0001 = C0001 = "C 0001") in every table
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ class CleaningSettings:
         lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES)), values=True))
     revenue_statuses: list[str] = field(default_factory=lambda: ["kept"], metadata=each(allowed(  # orders that count as revenue
         lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES))))
+    max_quarantine_share: float = field(default=0.2, metadata=number(0, 1))  # more rows of a table quarantined for one reason stops the cleaning
     categories: dict[str, str] = field(default_factory=dict)  # product category spellings -> the name reports group by
     channels: dict[str, str] = field(default_factory=dict)  # channel spellings (customers and orders) -> the name reports use
 

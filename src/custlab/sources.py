@@ -422,7 +422,8 @@ class Source:
         own_unit = {c: _carries_unit(mapped[c]) for c in units if c in mapped}
         out = check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
                            row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1,
-                           timezone=self.params.timezone, exact_duplicates=self.params.exact_duplicates)
+                           timezone=self.params.timezone, exact_duplicates=self.params.exact_duplicates,
+                           fold_ids=self.params.fold_id_case)
         for column, factor in units.items():  # 年营业收入(万元): the header says the unit, unless a value says its own
             if SCHEMAS.get(name, {}).get(column) == "number" and column in out:
                 out[column] = out[column].where(own_unit[column].to_numpy(), (out[column] * factor).round(4))
@@ -431,7 +432,7 @@ class Source:
     def orders_relation(self, con):
         """A DuckDB relation over the canonical orders (read in DuckDB, not in pandas, when possible)."""
         kind = self.params.kind
-        if kind in ("duckdb", "parquet", "csv") and not isinstance(self._table_ref("orders"), dict):
+        if kind in ("duckdb", "parquet", "csv") and not isinstance(self._table_ref("orders"), dict) and not self.params.fold_id_case:
             if kind == "duckdb":
                 con.execute(f"ATTACH IF NOT EXISTS '{self.location}' AS src (READ_ONLY)")
                 base = f'src."{self._table_ref("orders")}"'
@@ -531,9 +532,23 @@ def infer_type(values: pd.Series) -> pd.Series:
     return values
 
 
+def fold_id(values: pd.Series) -> pd.Series:
+    """Ids compared as one system would write them: full-width folded, spaces removed, upper case
+    (`` c0001 ``, ``C 0001`` and ``Ｃ0001`` are C0001). Used when ``source.fold_id_case`` says the
+    tables of an export write one id differently.
+
+    Examples
+    --------
+    >>> fold_id(pd.Series([" c0001 ", "C 0001", "Ｃ０００１", None])).tolist()
+    ['C0001', 'C0001', 'C0001', <NA>]
+    """
+    return values.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
+
+
 def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1,
-                 timezone: str = "Asia/Shanghai", exact_duplicates: str = "drop") -> pd.DataFrame:
+                 timezone: str = "Asia/Shanghai", exact_duplicates: str = "drop", fold_ids: bool = False) -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
+    Ids are trimmed; with ``fold_ids`` also folded by :func:`fold_id`.
 
     Row numbers in messages count from 1 over the data rows (for CSV and Excel, as the line or row
     number the file shows: ``row_offset`` is the number of the first data row).
@@ -558,7 +573,7 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
         if col not in out.columns:
             continue
         if kind == "id":
-            out[col] = _as_text(out[col]).str.strip()
+            out[col] = fold_id(_as_text(out[col])) if fold_ids else _as_text(out[col]).str.strip()
             continue
         if kind == "text":
             out[col] = _as_text(out[col])
