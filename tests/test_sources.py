@@ -1,5 +1,6 @@
 import sqlite3
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -384,3 +385,22 @@ def test_a_folder_query_reads_gbk_exports_and_excel_sheets_through_custlab_reade
     src = sources.open_source(config.SourceParams(kind="excel", path=str(folder), tables={
         "customers": {"query": "SELECT id AS customer_id, name FROM clients"}}))
     assert src.read("customers")["name"].tolist() == ["黄河"]
+
+
+def test_numbers_are_read_only_when_they_can_be_read_for_certain(tmp_path):
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4"], "customer_id": ["C1"] * 4, "order_date": ["2024-01-05"] * 4,
+                           "amount": ["1,234.50", "12,5", "inf", "1e400"], "quantity": ["1", "2", "3", "4"]})
+    with pytest.raises(SchemaError, match=r"column 'amount' has 3 value\(s\) \(75.0%\) that are not numbers, first at row\(s\) 3, 4, 5"):
+        sources.check_schema(orders, "orders", "orders.csv", row_offset=2)
+    european = orders.assign(amount=["1.234,50", "12,5", "1 234", "-0,5"])
+    read = sources.check_schema(european, "orders", "orders.csv", decimal=",")
+    assert read["amount"].tolist() == [1234.5, 12.5, 1234.0, -0.5]
+    # typed sources: infinity is not a number either (NaN stays missing)
+    typed = orders.assign(amount=[1.0, np.nan, 3.0, 4.0], quantity=[1.0, np.inf, 2.0, 3.0])
+    with pytest.raises(SchemaError, match=r"column 'quantity' has 1 value\(s\) .* first at row\(s\) 2: inf"):
+        sources.check_schema(typed, "orders", "crm.duckdb")
+    # source.decimal reaches the reader
+    european.to_csv(tmp_path / "orders.csv", index=False, sep=";")
+    pd.DataFrame({"customer_id": ["C1"], "name": ["甲"]}).to_csv(tmp_path / "customers.csv", index=False)
+    src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), decimal=","))
+    assert src.read("orders")["amount"].tolist() == [1234.5, 12.5, 1234.0, -0.5]

@@ -153,25 +153,40 @@ def _carries_unit(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip().str.contains(r"[千万亿]\s*元?\)?$", regex=True).fillna(False).astype(bool)
 
 
-def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+_NUMBER_FORMS = {  # a number as written, once currency, units and spaces are gone
+    ".": re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"),  # 1,234.50
+    ",": re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"),  # 1.234,50 (set source.decimal: ",")
+}
+
+
+def parse_numbers(values: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Parse numbers as Chinese exports write them; return (numbers, mask of unparseable values).
 
     Accepts thousands separators, currency marks and codes (¥, 元, RMB, CNY), full-width digits,
     the units 万 (10^4) and 亿 (10^8), and accounting negatives in parentheses; placeholders such as
-    "-" or "N/A" are missing values.
+    "-" or "N/A" are missing values. The decimal mark is ``decimal``: with ".", a comma may only
+    group thousands (1,234.50); with "," a point or space groups them (1.234,50). A value that could
+    be read two ways under that rule (12,5 or 1.234,50 with "."), NaN, inf and numbers too large for
+    a float are unparseable: reported with their rows, never guessed.
 
     Examples
     --------
     >>> parse_numbers(pd.Series(["¥1,234.50", "1.2万元", "3亿", "(500)", "１２３", "-"]))[0].tolist()
     [1234.5, 12000.0, 300000000.0, -500.0, 123.0, nan]
+    >>> parse_numbers(pd.Series(["12,5", "1.234,50", "inf", "1e400"]))[1].tolist()
+    [True, True, True, True]
+    >>> parse_numbers(pd.Series(["1.234,50", "12,5", "1 234"]), decimal=",")[0].tolist()
+    [1234.5, 12.5, 1234.0]
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("float64"), pd.Series(False, index=values.index)
+        out = values.astype("float64")
+        infinite = pd.Series(np.isinf(out.to_numpy()), index=values.index)
+        return out.mask(infinite), infinite
     text = values.astype("string").str.strip()
     missing = values.isna() | text.fillna("").eq("") | text.isin(PLACEHOLDERS).fillna(False)
     cleaned = (text.str.translate({0xFF10 + i: ord("0") + i for i in range(10)}
-                                  | {0xFF0E: ord("."), 0xFF0D: ord("-"), 0xFF08: ord("("), 0xFF09: ord(")")})
-               .str.replace(r"(?i)[,，\s¥￥元]|rmb|cny", "", regex=True))
+                                  | {0xFF0E: ord("."), 0xFF0D: ord("-"), 0xFF08: ord("("), 0xFF09: ord(")"), 0xFF0C: ord(",")})
+               .str.replace(r"(?i)[¥￥元]|rmb|cny", "", regex=True).str.strip())
     negative = cleaned.str.fullmatch(r"\(.*\)").fillna(False)
     cleaned = cleaned.mask(negative, cleaned.str.slice(1, -1))
     scale = pd.Series(1.0, index=values.index)
@@ -179,7 +194,16 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         has_unit = cleaned.str.endswith(unit).fillna(False)
         scale[has_unit] = factor
         cleaned = cleaned.mask(has_unit, cleaned.str.removesuffix(unit))
-    out = pd.to_numeric(cleaned.mask(missing), errors="coerce").astype("float64") * scale
+    cleaned = cleaned.str.strip()
+    if decimal == ",":
+        cleaned = cleaned.str.replace(r"(?<=\d)\s(?=\d{3}(?:\D|$))", ".", regex=True)
+    else:
+        cleaned = cleaned.str.replace(r"(?<=\d)\s(?=\d{3}(?:\D|$))", ",", regex=True)
+    readable = cleaned.str.fullmatch(_NUMBER_FORMS[decimal]).fillna(False)
+    plain = (cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False) if decimal == ","
+             else cleaned.str.replace(",", "", regex=False))
+    out = pd.to_numeric(plain.where(readable & ~missing), errors="coerce").astype("float64")
+    out = out.mask(np.isinf(out.to_numpy())) * scale
     scaled = scale != 1
     out[scaled] = out[scaled].round(4)  # 1.03737亿 is 103,737,000, not 103,736,999.99999999
     out[negative] = -out[negative]
@@ -423,7 +447,7 @@ class Source:
         out = check_schema(mapped, name, self.location, self.params.bad_value_tolerance,
                            row_offset=2 + self.params.skip_rows if self.params.kind in ("csv", "excel") else 1,
                            timezone=self.params.timezone, exact_duplicates=self.params.exact_duplicates,
-                           fold_ids=self.params.fold_id_case)
+                           fold_ids=self.params.fold_id_case, decimal=self.params.decimal)
         for column, factor in units.items():  # 年营业收入(万元): the header says the unit, unless a value says its own
             if SCHEMAS.get(name, {}).get(column) == "number" and column in out:
                 out[column] = out[column].where(own_unit[column].to_numpy(), (out[column] * factor).round(4))
@@ -546,7 +570,8 @@ def fold_id(values: pd.Series) -> pd.Series:
 
 
 def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float = 0.0, row_offset: int = 1,
-                 timezone: str = "Asia/Shanghai", exact_duplicates: str = "drop", fold_ids: bool = False) -> pd.DataFrame:
+                 timezone: str = "Asia/Shanghai", exact_duplicates: str = "drop", fold_ids: bool = False,
+                 decimal: str = ".") -> pd.DataFrame:
     """Check and type a canonical table; raise one SchemaError listing every problem.
     Ids are trimmed; with ``fold_ids`` also folded by :func:`fold_id`.
 
@@ -578,7 +603,7 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
         if kind == "text":
             out[col] = _as_text(out[col])
             continue
-        parsed, bad = parse_dates(out[col], timezone) if kind == "date" else parse_numbers(out[col])
+        parsed, bad = parse_dates(out[col], timezone) if kind == "date" else parse_numbers(out[col], decimal)
         share = bad.mean()
         if bad.any() and share > tolerance:
             sample = ", ".join(repr(v) for v in out.loc[bad, col].head(3))
