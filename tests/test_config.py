@@ -143,6 +143,7 @@ KA, DQ = "10_key_accounts", "00_data_quality"
     ("key_accounts:\n  rfm_bins: 1\n", r"key 'key_accounts.rfm_bins' is 1; allowed: a number at least 2 and at most 10"),
     ("key_accounts:\n  rfmai_k: 1\n", r"key 'key_accounts.rfmai_k' is 1; allowed: a number at least 2\."),
     ("key_accounts:\n  rfmai_k_range: [8, 3]\n", r"key 'key_accounts.rfmai_k_range' is \[8, 3\]; allowed: two whole numbers"),
+    ("key_accounts:\n  rfmai_k_range: [3, 1000]\n", r"key .key_accounts.rfmai_k_range. is \[3, 1000\]; allowed: .*highest <= 30"),
     ("key_accounts:\n  churn_horizon_days: -5\n", r"key 'key_accounts.churn_horizon_days' is -5; allowed: a number at least 1"),
     ("key_accounts:\n  index_weights: {purchase_volum: 1}\n",
      r"key 'key_accounts.index_weights' is \{'purchase_volum': 1.0\}; allowed: criterion: weight pairs .*criteria: purchase_volume, "),

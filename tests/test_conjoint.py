@@ -116,10 +116,21 @@ def test_the_simulator_shares_follow_each_rule(tables, priced):
      conjoint.rating_conjoint, r"Table conjoint_responses row 5 names profile_id 999, which table conjoint_design does not have"),
     (lambda d, r: (d.assign(brand="本土品牌"), r), conjoint.rating_conjoint, r"Attribute brand of table conjoint_design has 1 level"),
     (lambda d, r: (d, r[r["kind"] == "rating"]), conjoint.choice_conjoint, r"no choice tasks"),
+    # attributes the design cannot tell apart: refused before fitting (they used to give a standard error of 2,236,962)
+    (lambda d, r: (d.assign(price2=d["price"] * 2), r), conjoint.choice_conjoint,
+     r"The choice tasks cannot tell the effects of price, price2 apart: in the profiles shown, their levels move together"),
+    (lambda d, r: (d.assign(label=d["brand"]), r), conjoint.rating_conjoint,
+     r"The rating tasks cannot tell the effects of brand, label apart"),
 ])
 def test_bad_input_is_a_clear_error(tables, change, call, message):
     with pytest.raises(AnalysisError, match=message):
         call(*change(*tables))
+
+
+def test_an_estimable_design_has_no_confounded_attribute(tables):
+    design = tables[0]
+    levels = conjoint.attribute_levels(design)
+    assert conjoint.confounded_attributes(conjoint.effects_coded(design, levels), levels, constant=True) == []
 
 
 def test_bad_simulator_products_and_price_are_clear_errors(tables, priced):

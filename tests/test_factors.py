@@ -143,6 +143,15 @@ def test_items_default_to_the_q_columns_and_drop_incomplete_rows():
      "Table survey, column q02: every respondent gave the same answer"),
     (pd.DataFrame({"q01": [1, 2], "q02": [1, 2]}), None, "Table survey has 2 item columns (q01, q02); factor analysis needs at least 3"),
     (pd.DataFrame({"q01": [1, 2], "q02": [1, 2], "q03": [1, 2]}), ["q01", "q09"], "Table survey has no column q09"),
+    # a duplicated item, and an item that is the sum of two others: named, not a LinAlgError
+    (pd.DataFrame({"q01": [1, 2, 3, 4, 5, 2], "q02": [2, 1, 4, 3, 5, 1], "q03": [5, 3, 2, 4, 1, 1], "q04": [1, 2, 3, 4, 5, 2]}), None,
+     "Table survey, columns q01, q04: their answers are linearly dependent"),
+    (pd.DataFrame({"q01": [1, 2, 3, 4, 5, 2], "q02": [2, 1, 4, 3, 5, 1], "q03": [5, 3, 2, 4, 1, 1], "q04": [3, 3, 7, 7, 10, 3],
+                   "q05": [1, 1, 2, 5, 3, 4]}), None, "Table survey, columns q01, q02, q04: their answers are linearly dependent"),
+    (pd.DataFrame({"q01": [1, 2, 3, 4, 5], "q02": [None] * 5, "q03": [2, 1, 3, 3, 4], "q04": [1, 1, 2, 3, 5]}), None,
+     "Table survey, column q02: no respondent answered it"),
+    (pd.DataFrame({"q01": [1, 2, 3, 4, 5], "q02": [None, None, None, 1, 2], "q03": [2, 1, 3, 3, 4], "q04": [1, 1, 2, 3, 5]}), None,
+     "The least answered items: q02 (40% answered)"),
 ])
 def test_unusable_items_are_errors_that_say_where(survey, items, message):
     with pytest.raises(AnalysisError) as e:

@@ -62,7 +62,11 @@ def each(check: dict[str, Any], *, values: bool = False) -> dict[str, Any]:
 
 
 SHARE = number(0, 1, above=True)  # a share of customers, a drop in orders: (0, 1]
-K_RANGE = allowed(lambda v: len(v) == 2 and 2 <= v[0] <= v[1], "two whole numbers [lowest, highest], 2 <= lowest <= highest")
+#: the most classes a k range may try: each k is a full clustering, and more classes than this are
+#: not a segmentation a report can describe (SPSS TwoStep stops at 15 by default)
+MAX_K = 30
+K_RANGE = allowed(lambda v: len(v) == 2 and 2 <= v[0] <= v[1] <= MAX_K,
+                  f"two whole numbers [lowest, highest], 2 <= lowest <= highest <= {MAX_K}")
 
 
 def numbered_keys(prefix: str, what: str, where: str) -> dict[str, Any]:

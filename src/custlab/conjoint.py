@@ -75,6 +75,36 @@ def effects_coded(profiles: pd.DataFrame, levels: dict[str, list], linear: str |
     return pd.DataFrame(columns, index=profiles.index)
 
 
+def confounded_attributes(x: pd.DataFrame, levels: dict[str, list], constant: bool = False) -> list[str]:
+    """Attributes whose effects the profiles cannot tell apart (one attribute a copy or a function
+    of others, price2 = 2 x price): those whose columns take part in a linear dependence of the
+    coded design ``x``; empty when every part-worth is estimable. With ``constant`` an intercept
+    is part of the model, so an attribute that never varies with the others is confounded with it."""
+    m = x.to_numpy(float)
+    if constant:
+        m = np.column_stack([np.ones(len(m)), m])
+    if not len(m):
+        return []
+    _, sv, vt = np.linalg.svd(m, full_matrices=False)
+    tol = sv.max() * max(m.shape) * np.finfo(float).eps * 1e3
+    null = vt[sv <= tol]
+    if not len(null):
+        return []
+    offset = 1 if constant else 0
+    weight = np.abs(null).max(axis=0)[offset:]
+    owner = [c.split(SEP)[0] for c in x.columns]
+    involved = {owner[j] for j in np.flatnonzero(weight > 1e-6)}
+    return [a for a in levels if a in involved]
+
+
+def _require_estimable(x: pd.DataFrame, levels: dict[str, list], what: str, constant: bool = False) -> None:
+    confounded = confounded_attributes(x, levels, constant)
+    if confounded:
+        raise AnalysisError(f"The {what} cannot tell the effects of {', '.join(confounded)} apart: in the profiles shown, "
+                            "their levels move together (one attribute repeats or is a function of another). Leave one of "
+                            "them out of conjoint.attributes, or use a design that varies them independently.")
+
+
 def expansion(levels: dict[str, list], terms: list[str]) -> pd.DataFrame:
     """The matrix that turns coded coefficients (columns ``terms``) into every level's part-worth
     (rows (attribute, level)): 1 for a coded level, -1 on each of its attribute's coded terms for the
@@ -193,6 +223,7 @@ def rating_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
     levels = attribute_levels(design, attributes)
     data = _responses(design, responses, "rating", levels).dropna(subset=["rating"])
     x = effects_coded(data, levels)
+    _require_estimable(x, levels, "rating tasks", constant=True)
     x.insert(0, "const", 1.0)
     coded, intercepts, r2, skipped = {}, {}, {}, []
     for respondent, rows in data.groupby("respondent_id", sort=True).groups.items():
@@ -325,6 +356,7 @@ def choice_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
     data = _responses(design, responses, "choice", levels).dropna(subset=["chosen"])
     tasks = data["respondent_id"].astype(str) + "/" + data["task"].astype(str)
     x = effects_coded(data, levels, linear=price)
+    _require_estimable(x, levels, "choice tasks")
     fit = conditional_logit(x, data["chosen"], tasks)
     params, cov = pd.Series(fit.params, index=x.columns), pd.DataFrame(fit.cov_params(), index=x.columns, columns=x.columns)
     se = np.sqrt(np.diag(cov))

@@ -72,16 +72,38 @@ def survey_items(survey: pd.DataFrame | None, items: list[str] | None = None) ->
             raise AnalysisError(f"Table survey, column {c}, row {row + 1}: {survey[c].iloc[row]!r} is not a number; "
                                 "answers must be numeric scores (recode text answers first).")
         data[c] = values.astype("float64")
+    empty = [c for c in columns if data[c].isna().all()]
+    if empty:
+        raise AnalysisError(f"Table survey, column {', '.join(empty)}: no respondent answered it, so no row is complete; "
+                            "leave it out of params key factors.items (or map the right column).")
+    answered = data.notna().mean()
     data = data.dropna()
     if len(data) <= len(columns):
+        sparse = ", ".join(f"{c} ({answered[c]:.0%} answered)" for c in answered.sort_values().index[:3])
         raise AnalysisError(f"Table survey has {len(data)} complete rows for {len(columns)} items; "
-                            "factor analysis needs more respondents than items.")
+                            f"factor analysis needs more respondents than items. The least answered items: {sparse}.")
     constant = [c for c in columns if data[c].nunique() < 2]
     if constant:
         raise AnalysisError(f"Table survey, column {', '.join(constant)}: every respondent gave the same answer, "
                             "so it carries no information; leave it out of params key factors.items.")
+    dependent = dependent_items(data)
+    if dependent:
+        raise AnalysisError(f"Table survey, columns {', '.join(dependent)}: their answers are linearly dependent (one item "
+                            "repeats another, or is a sum of others), so their correlation matrix cannot be inverted; "
+                            "leave all but one of them out of params key factors.items.")
     data.columns.name = "item"
     return data
+
+
+def dependent_items(items: pd.DataFrame) -> list[str]:
+    """Items that take part in an exact linear dependence (a duplicated column, an item that is
+    the total of others): those weighted in the null space of their correlation matrix."""
+    r = np.corrcoef(items.to_numpy(float), rowvar=False)
+    values, vectors = np.linalg.eigh(r)
+    null = vectors[:, values < 1e-10 * len(r)]
+    if not null.shape[1]:
+        return []
+    return [c for c, w in zip(items.columns, np.abs(null).max(axis=1)) if w > 1e-6]
 
 
 def _correlation(items: pd.DataFrame) -> np.ndarray:
