@@ -278,3 +278,21 @@ def test_cross_table_says_how_strong_a_significant_association_is():
     # value tiers keep their order in the table (pd.crosstab sorts them alphabetically)
     tiers = pd.Series(["low", "medium", "high", "low", "medium", "high"], name="tier")
     assert list(accounts.cross_table(tiers, pd.Series(list("xyxyyx"), name="region")).counts.index) == ["high", "medium", "low"]
+
+
+def test_without_repeat_buyers_bgnbd_is_left_out_and_the_rest_of_the_screening_stands(clean_small):
+    # every order on one day (a first export, a one-off campaign): nobody bought twice, so BG/NBD has nothing to learn from
+    params, clean = clean_small
+    tables = dict(clean)
+    orders = tables["orders"].drop_duplicates("customer_id").assign(order_date=pd.Timestamp("2026-06-30"))
+    tables["orders"] = orders
+    settings = config.KeyAccountSettings()
+    s = accounts.screen(tables, None, settings)
+    assert s.bgnbd is None and s.repeat_buyers == 0 and s.p_alive.isna().all()
+    assert len(s.tiers) == orders["customer_id"].nunique() and set(s.tiers["tier"]) == {"high", "medium", "low"}
+    assert set(s.watchlist["reason"]) <= {"rule", "orders"}
+    assert accounts.bgnbd_sentence(s, settings) == ("The BG/NBD model is left out: 0 customers bought more than once, and it "
+                                                    "needs at least 10 to estimate how customers drop out. The watchlist follows the rule alone.")
+    assert "P(alive)" not in accounts.churn_sentence(s, settings) and "存活概率" not in accounts.churn_sentence(s, settings, "zh")
+    full = accounts.screen(clean, params.as_of, settings)
+    assert full.bgnbd is not None and full.repeat_buyers > 100 and "repeat orders in the next" in accounts.bgnbd_sentence(full, settings)

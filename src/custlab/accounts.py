@@ -429,6 +429,7 @@ class Screening:
     expected: pd.Series
     rule: pd.DataFrame
     watchlist: pd.DataFrame
+    repeat_buyers: int = 0  # customers who bought more than once; under value.MIN_REPEAT_BUYERS there is no BG/NBD (bgnbd None)
 
 
 def check_as_of(orders: pd.DataFrame, as_of, window_months: int = 12) -> None:
@@ -460,12 +461,18 @@ def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en
     scores = value.rfm_scores(summary, bins=settings.rfm_bins, language=language)
     tiers = value.value_tiers(summary["monetary"], tuple(settings.tier_shares))
     repeat = value.rfm(orders, as_of=as_of, convention="lifetimes")
-    fit = value.fit_bgnbd(repeat)
-    p_alive, expected = fit.p_alive(repeat), fit.expected_purchases(repeat, settings.churn_horizon_days)
+    buyers = int((repeat["frequency"] > 0).sum())
+    if buyers >= value.MIN_REPEAT_BUYERS:
+        fit = value.fit_bgnbd(repeat)
+        p_alive, expected = fit.p_alive(repeat), fit.expected_purchases(repeat, settings.churn_horizon_days)
+    else:  # (all orders on one day, a new shop): the watchlist follows the rule alone, and the report says so
+        fit = None
+        p_alive = pd.Series(np.nan, index=repeat.index, name="p_alive")
+        expected = pd.Series(np.nan, index=repeat.index, name=f"expected_purchases_{settings.churn_horizon_days:g}")
     rule = value.churn_rule(orders, tables.get("interactions"), as_of, settings.churn_months, settings.churn_order_drop,
                             settings.churn_interaction_drop)
     watchlist = value.churn_watchlist(tiers, p_alive, expected, rule, tables["customers"], settings.p_alive_watch)
-    return Screening(summary, scores, tiers, repeat, fit, p_alive, expected, rule, watchlist)
+    return Screening(summary, scores, tiers, repeat, fit, p_alive, expected, rule, watchlist, buyers)
 
 
 def churn_sentence(s: Screening, ka, language: str = "en") -> str:
@@ -474,8 +481,19 @@ def churn_sentence(s: Screening, ka, language: str = "en") -> str:
     from .i18n import t
 
     key = "ka_churn" if "interactions_change" in s.rule else "ka_churn_orders"
+    if s.bgnbd is None:
+        key += "_rule"
     return t(key, language, n=len(s.watchlist), cut=ka.p_alive_watch, revenue=s.watchlist["value"].sum(),
              months=ka.churn_months, orders=ka.churn_order_drop, interactions=ka.churn_interaction_drop)
+
+
+def bgnbd_sentence(s: Screening, ka, language: str = "en") -> str:
+    """The BG/NBD section's sentence: the repeat orders it expects, or why it is left out."""
+    from .i18n import t
+
+    if s.bgnbd is None:
+        return t("ka_bgnbd_left_out", language, n=s.repeat_buyers, minimum=value.MIN_REPEAT_BUYERS)
+    return t("ka_bgnbd", language, expected=s.expected.sum(), days=ka.churn_horizon_days)
 
 
 def headlines(s: Screening, dropped: pd.DataFrame | None, language: str = "en") -> list[str]:

@@ -146,6 +146,12 @@ STRINGS: dict[str, dict[str, str]] = {
                  "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%} 且互动下降至少 {interactions:.0%}；或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
     "ka_churn_orders": {"en": "{n:,} high-value customers are at risk (in the last {months} months against the {months} before, orders down at least {orders:.0%}, the source having no interactions to go by; or P(alive) below {cut:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
                         "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%}，源数据中没有互动记录可参考；或存活概率低于 {cut:.0%}），其期内收入为 {revenue:,.0f} 元。"},
+    "ka_churn_rule": {"en": "{n:,} high-value customers are at risk (in the last {months} months against the {months} before, orders down at least {orders:.0%} and interactions at least {interactions:.0%}); their revenue in the period is {revenue:,.0f} CNY.",
+                      "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%} 且互动下降至少 {interactions:.0%}），其期内收入为 {revenue:,.0f} 元。"},
+    "ka_churn_orders_rule": {"en": "{n:,} high-value customers are at risk (in the last {months} months against the {months} before, orders down at least {orders:.0%}, the source having no interactions to go by); their revenue in the period is {revenue:,.0f} CNY.",
+                             "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%}，源数据中没有互动记录可参考），其期内收入为 {revenue:,.0f} 元。"},
+    "ka_bgnbd_left_out": {"en": "The BG/NBD model is left out: {n:,} customers bought more than once, and it needs at least {minimum} to estimate how customers drop out. The watchlist follows the rule alone.",
+                          "zh": "BG/NBD 模型从略：只有 {n:,} 个客户有复购，估计客户流失过程至少需要 {minimum} 个。流失预警名单仅按规则判断。"},
     "ka_bgnbd": {"en": "BG/NBD model: customers are expected to place {expected:,.0f} repeat orders in the next {days} days.",
                  "zh": "BG/NBD 模型：预计未来 {days} 天客户将复购 {expected:,.0f} 次。"},
     # survey factors

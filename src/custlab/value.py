@@ -270,6 +270,9 @@ class BGNBDResult:
         return out
 
 
+MIN_REPEAT_BUYERS = 10  # fewer customers who bought again leave the BG/NBD's dropout process unidentified
+
+
 def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
     """Fit the BG/NBD model by maximum likelihood on a lifetimes-convention summary.
 
@@ -289,8 +292,9 @@ def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
         raise AnalysisError(f"fit_bgnbd needs columns frequency, recency and T; missing {sorted(missing)}. "
                             "Use rfm(..., convention='lifetimes').")
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    if len(x) < 10 or (x > 0).sum() == 0:
-        raise AnalysisError(f"fit_bgnbd needs repeat purchases from at least 10 customers; got {len(x)} customers, {(x > 0).sum()} with repeats.")
+    if (x > 0).sum() < MIN_REPEAT_BUYERS:
+        raise AnalysisError(f"fit_bgnbd needs repeat purchases from at least {MIN_REPEAT_BUYERS} customers; got {len(x)} "
+                            f"customers, {(x > 0).sum()} with repeats.")
     if np.any(tx > T) or np.any(x < 0):
         raise AnalysisError("fit_bgnbd: recency must be <= T and frequency >= 0 for every customer.")
     scale = 10.0 / T.max()  # fit on a rescaled time axis for stability; alpha scales back exactly
