@@ -144,6 +144,8 @@ KA, DQ = "10_key_accounts", "00_data_quality"
     ("key_accounts:\n  rfmai_k: 1\n", r"key 'key_accounts.rfmai_k' is 1; allowed: a number at least 2\."),
     ("key_accounts:\n  rfmai_k_range: [8, 3]\n", r"key 'key_accounts.rfmai_k_range' is \[8, 3\]; allowed: two whole numbers"),
     ("key_accounts:\n  rfmai_k_range: [3, 1000]\n", r"key .key_accounts.rfmai_k_range. is \[3, 1000\]; allowed: .*highest <= 30"),
+    ("as_of: yesterday\n", r"key .as_of. is .yesterday.; allowed: a day written YYYY-MM-DD"),
+    ("as_of: \"2026-13-45\"\n", r"key .as_of. is .2026-13-45.; allowed: a day written YYYY-MM-DD"),
     ("key_accounts:\n  churn_horizon_days: -5\n", r"key 'key_accounts.churn_horizon_days' is -5; allowed: a number at least 1"),
     ("key_accounts:\n  index_weights: {purchase_volum: 1}\n",
      r"key 'key_accounts.index_weights' is \{'purchase_volum': 1.0\}; allowed: criterion: weight pairs .*criteria: purchase_volume, "),

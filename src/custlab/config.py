@@ -69,6 +69,21 @@ K_RANGE = allowed(lambda v: len(v) == 2 and 2 <= v[0] <= v[1] <= MAX_K,
                   f"two whole numbers [lowest, highest], 2 <= lowest <= highest <= {MAX_K}")
 
 
+def _iso_day(value: Any) -> bool:
+    """Whether ``value`` is a calendar day written YYYY-MM-DD (2026-06-30; not 2026-13-45, not "yesterday")."""
+    import datetime as dt
+
+    if value is None:
+        return True
+    try:
+        return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value))) and dt.date.fromisoformat(str(value)) is not None
+    except ValueError:
+        return False
+
+
+ISO_DAY = allowed(_iso_day, "a day written YYYY-MM-DD (such as 2026-06-30), or null for the day of the latest order")
+
+
 def numbered_keys(prefix: str, what: str, where: str) -> dict[str, Any]:
     """Field metadata: a mapping whose keys are ``prefix`` 1, 2, ... (F1, S1), as ``where`` numbers them."""
     return allowed(lambda v: all(re.fullmatch(rf"{prefix}[1-9]\d*", k) for k in v),
@@ -116,7 +131,7 @@ class BaseParams:
     """Parameters every notebook shares (params/base.yaml)."""
 
     language: Literal["en", "zh"] = "en"
-    as_of: str | None = None  # analysis date YYYY-MM-DD; None = the day of the latest clean order (moves with the data)
+    as_of: str | None = field(default=None, metadata=ISO_DAY)  # analysis date YYYY-MM-DD; None = the day of the latest clean order (moves with the data)
     source: SourceParams = field(default_factory=SourceParams)
     columns: dict[str, str] | str = field(default_factory=dict)  # source column -> canonical, or a YAML in params/
     privacy: PrivacyParams = field(default_factory=PrivacyParams)
