@@ -24,6 +24,10 @@ def test_conditional_logit_matches_r_survival_clogit_on_the_camera_data():
     np.testing.assert_allclose(pd.Series(fit.bse, index=CAMERA_TERMS), ref["std_error"], rtol=1e-5)
     assert fit.llf == pytest.approx(stats["loglik"], rel=1e-9)
     assert len(set(tasks)) == stats["tasks"] and 5 * len(set(tasks)) == len(camera)
+    # a level every chosen alternative has and no other: no finite part-worth, said so instead of a number
+    separated = camera.assign(wifi=camera["chosen"].astype(float))
+    with pytest.raises(AnalysisError, match=r"The choice model did not converge .* always or never chosen has no finite part-worth"):
+        conjoint.conditional_logit(separated[CAMERA_TERMS], separated["chosen"], tasks)
 
 
 @pytest.fixture(scope="module")

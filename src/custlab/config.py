@@ -84,6 +84,18 @@ def _iso_day(value: Any) -> bool:
 ISO_DAY = allowed(_iso_day, "a day written YYYY-MM-DD (such as 2026-06-30), or null for the day of the latest order")
 
 
+def _codec(name: Any) -> bool:
+    import codecs
+
+    try:
+        return name == "auto" or bool(codecs.lookup(str(name)))
+    except LookupError:
+        return False
+
+
+CODEC = allowed(_codec, "auto, or a Python codec name such as utf-8, utf-8-sig, gbk, gb18030, utf-16")
+
+
 def numbered_keys(prefix: str, what: str, where: str) -> dict[str, Any]:
     """Field metadata: a mapping whose keys are ``prefix`` 1, 2, ... (F1, S1), as ``where`` numbers them."""
     return allowed(lambda v: all(re.fullmatch(rf"{prefix}[1-9]\d*", k) for k in v),
@@ -106,7 +118,7 @@ class SourceParams:
     kind: Literal["duckdb", "sqlite", "sql", "csv", "excel", "parquet"] = "duckdb"
     path: str | None = "data/sample/crm.duckdb"  # a file or folder, relative to the project root
     url: str | None = None  # SQLAlchemy URL for kind "sql"
-    encoding: str = "auto"  # CSV: auto, utf-8, gbk, gb18030, utf-16
+    encoding: str = field(default="auto", metadata=CODEC)  # CSV: auto, utf-8, gbk, gb18030, utf-16
     delimiter: Literal["auto", ",", "\t", ";", "|"] = "auto"  # CSV field separator; auto = read off the header line
     skip_rows: int = field(default=0, metadata=number(0))  # CSV/Excel: rows above the header row (an export's title and date lines)
     timezone: str = "Asia/Shanghai"  # times that carry a zone (timestamptz, ...Z, +08:00) become this zone's local time

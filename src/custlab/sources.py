@@ -304,13 +304,31 @@ class Source:
         if kind == "duckdb":
             with self._duckdb() as con:
                 return bool(con.execute("select count(*) from information_schema.tables where table_name = ?", [ref]).fetchone()[0])
-        from sqlalchemy import create_engine, inspect
+        from sqlalchemy import create_engine, exc, inspect
 
         engine = create_engine(self._sqlalchemy_url())
         try:
             return inspect(engine).has_table(ref)
+        except exc.DBAPIError as error:
+            raise self._unreachable(error) from None
         finally:
             engine.dispose()
+
+    def _unreachable(self, error) -> SourceError:
+        """The database did not answer: say which (host, port, database; never the credentials) and why."""
+        reason = str(getattr(error, "orig", error)).splitlines()[0]
+        if self.params.url:
+            from sqlalchemy.engine import make_url
+
+            try:
+                u = make_url(self.params.url)
+                secrets = [str(x) for x in (u.password, u.username) if x]
+            except Exception:  # noqa: BLE001
+                secrets = []
+            for secret in secrets:
+                reason = reason.replace(secret, "***")
+        return SourceError(f"The database {_server(self._sqlalchemy_url())} cannot be reached: {reason}. Check that it "
+                           "runs and accepts connections from this machine, and the host, port and database in source.url.")
 
     def _duckdb(self):
         """A read-only connection to the DuckDB file; a file another program holds open for writing,
@@ -319,6 +337,9 @@ class Source:
 
         try:
             return duckdb.connect(self.location, read_only=True)
+        except (duckdb.CatalogException, duckdb.InvalidInputException, duckdb.SerializationException) as exc:
+            raise SourceError(f"{self.location} is not a DuckDB database ({str(exc).splitlines()[0]}): point source.path at "
+                              "a .duckdb file, or set source.kind to the kind of the file.") from None
         except duckdb.IOException as exc:
             first = str(exc).splitlines()[0]
             if "lock" in first.lower():
@@ -369,6 +390,10 @@ class Source:
         except SourceError:
             raise
         except Exception as exc:  # driver errors: missing table, bad SQL
+            from sqlalchemy import exc as sql_errors
+
+            if isinstance(exc, (sql_errors.OperationalError, sql_errors.InterfaceError)) and kind == "sql":
+                raise self._unreachable(exc) from None
             raise SourceError(f"Table '{name}' cannot be read from {self.params.kind} source {self.location}: "
                               f"{type(exc).__name__}: {str(exc).splitlines()[0]}. Check source.tables.{name}.") from None
         raise SourceError(f"Unknown source kind {kind!r}.")
@@ -491,8 +516,53 @@ def _sql_text(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+#: file endings and the source kind that reads them
+KIND_OF_SUFFIX = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".xls": "excel", ".xlsm": "excel",
+                  ".parquet": "parquet", ".duckdb": "duckdb", ".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite"}
+
+
+def check_location(params: config.SourceParams) -> None:
+    """Raise a SourceError when ``source.path`` does not exist or does not fit ``source.kind``
+    (a DuckDB source pointed at a CSV file, a CSV source at one file instead of its folder)."""
+    kind = params.kind
+    if kind == "sql":
+        if not params.url:
+            raise SourceError("source.kind is sql but source.url is empty: give a SQLAlchemy URL such as "
+                              "postgresql+psycopg://user@host/db.")
+        return
+    if not params.path:
+        raise SourceError(f"source.kind is {kind} but source.path is empty: name the file or folder to read.")
+    path = config.resolve_path(params.path)
+    if not path.exists():
+        raise SourceError(f"source.path {path} does not exist: check the path in your parameters (relative paths start "
+                          f"at the project root {config.PROJECT_ROOT}).")
+    fits = KIND_OF_SUFFIX.get(path.suffix.lower()) if path.is_file() else None
+    if kind in ("csv", "parquet") and path.is_file():
+        raise SourceError(f"source.kind is {kind} and source.path {path} is a file: point source.path at the folder that "
+                          f"holds it (the tables are its files: {path.name} is table '{path.stem}', or name it under source.tables).")
+    if kind in ("duckdb", "sqlite") and path.is_dir():
+        raise SourceError(f"source.kind is {kind} and source.path {path} is a folder: point it at the database file, or set "
+                          "source.kind to csv, excel or parquet for a folder of files.")
+    if path.is_file() and fits and fits != kind and not (kind in ("duckdb", "sqlite") and fits in ("duckdb", "sqlite")):
+        hint = (f"set source.kind: {fits}" + (f" and source.path to its folder {path.parent}" if fits in ("csv", "parquet") else ""))
+        raise SourceError(f"source.kind is {kind} but source.path {path} is a {fits} file: {hint}.")
+
+
+def _server(url: str) -> str:
+    """Where a database URL points, without user or password (host, port and database)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 (a URL that does not parse names no server)
+        return "the server in source.url"
+    return f"{u.drivername}://{u.host or 'localhost'}{':' + str(u.port) if u.port else ''}/{u.database or ''}"
+
+
 def open_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> Source:
-    """Open the source named in the parameters (nothing is read yet)."""
+    """Open the source named in the parameters (nothing is read yet); a path that does not exist or
+    does not fit the kind is a SourceError here."""
+    check_location(params)
     return Source(params, column_mapping(columns or {}))
 
 
