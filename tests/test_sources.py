@@ -404,3 +404,36 @@ def test_numbers_are_read_only_when_they_can_be_read_for_certain(tmp_path):
     pd.DataFrame({"customer_id": ["C1"], "name": ["甲"]}).to_csv(tmp_path / "customers.csv", index=False)
     src = sources.open_source(config.SourceParams(kind="csv", path=str(tmp_path), decimal=","))
     assert src.read("orders")["amount"].tolist() == [1234.5, 12.5, 1234.0, -0.5]
+
+
+def test_a_source_that_does_not_fit_its_kind_is_a_located_error(tmp_path):
+    pd.DataFrame({"customer_id": ["C1"], "name": ["甲"]}).to_csv(tmp_path / "customers.csv", index=False)
+    csv = tmp_path / "customers.csv"
+    cases = [(config.SourceParams(kind="duckdb", path=str(csv)), rf"source.kind is duckdb but source.path {csv} is a csv file: "
+                                                                 rf"set source.kind: csv and source.path to its folder {tmp_path}"),
+             (config.SourceParams(kind="excel", path=str(csv)), r"source.kind is excel but .* is a csv file"),
+             (config.SourceParams(kind="csv", path=str(csv)), r"source.kind is csv and source.path .* is a file: point source.path at the folder"),
+             (config.SourceParams(kind="duckdb", path=str(tmp_path)), r"is a folder: point it at the database file"),
+             (config.SourceParams(kind="csv", path=str(tmp_path / "nope")), r"source.path .*nope does not exist")]
+    for params, message in cases:
+        with pytest.raises(SourceError, match=message):
+            sources.validate_source(params)
+    (tmp_path / "fake.duckdb").write_text("customer_id,name\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"The DuckDB file .*fake.duckdb cannot be opened: .*not a valid DuckDB database file.*set source.kind"):
+        sources.validate_source(config.SourceParams(kind="duckdb", path=str(tmp_path / "fake.duckdb")))
+    with pytest.raises(Exception, match=r"key 'source.encoding' is 'klingon'; allowed: auto, or a Python codec name"):
+        config.load_params("00_data_quality", overrides={"source": {"encoding": "klingon"}})
+
+
+def test_an_unreachable_database_is_named_without_its_credentials():
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    params = config.SourceParams(kind="sql", path=None, url=f"postgresql+psycopg://bob:s3cret@127.0.0.1:{port}/crm")
+    with pytest.raises(SourceError) as e:
+        sources.validate_source(params)
+    message = str(e.value)
+    assert message.startswith(f"The database postgresql+psycopg://127.0.0.1:{port}/crm cannot be reached: ")
+    assert "s3cret" not in message and "bob" not in message and "Check that it runs" in message
