@@ -105,6 +105,8 @@ def test_environment_yml_mirrors_pyproject():
     env = yaml.safe_load((root / "environment.yml").read_text(encoding="utf-8"))
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip[-1] == "-e ."  # the project itself, so that a conda user has the custlab command
+    pip = pip[:-1]
     env_names = _names(conda + pip) - {"python", "pip"}
     assert env_names == _names(declared)
     # the same version ranges, not only the same names

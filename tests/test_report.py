@@ -69,3 +69,36 @@ def test_english_headers_start_with_a_capital_and_the_unknown_label_reads_unknow
         assert _cells(report.table_bundle(df)["text/html"])[2][-1] == "未知"
     finally:
         report.set_language("en")
+
+
+def test_every_csv_custlab_writes_is_safe_to_open_in_a_spreadsheet(tmp_path):
+    # OWASP's CSV injection: a cell that begins with = + - @ tab or CR is a formula to Excel
+    import csv
+
+    from custlab import cleaning, config, prospects, segments, value
+
+    risky = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+    customers = pd.DataFrame({"customer_id": ["=C1", "C2", "C3", "C4", "C5", "C6"], "name": risky, "contact": ["@王伟"] + ["李娜"] * 5,
+                              "industry": ["=制造"] * 6})
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3"], "customer_id": ["=C1", "C2", "nobody"], "amount": [-5.0, 10.0, 1.0],
+                           "order_date": pd.Timestamp("2026-01-05")})
+    params = config.load_params("00_data_quality")
+    result = cleaning.clean({"customers": customers, "orders": orders}, params)
+    written = list(cleaning.write_clean(result, tmp_path / "clean").values())
+    written.append(segments.write_segments(pd.Series(["S1", "S2"], index=["=C1", "C2"], name="customer_segment"), tmp_path))
+    written += prospects.write_scores(pd.Series([0.9, 0.1], index=pd.Index(["-P1", "P2"], name="prospect_id"), name="propensity"),
+                                      pd.DataFrame({"next_category": ["=设备"]}, index=pd.Index(["@C3"], name="customer_id")), tmp_path)
+    tiers = pd.DataFrame({"tier": ["high", "low"], "value": [10.0, -5.0]}, index=["=C1", "C2"])
+    written.append(value.write_tiers(tiers, tmp_path))
+    csvs = [p for p in written if str(p).endswith(".csv")]
+    assert len(csvs) >= 10
+    cells = 0
+    for path in csvs:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                cells += len(row)
+                assert not [c for c in row if c.startswith(report.FORMULA_START) and not re.fullmatch(r"-?\d+(\.\d+)?", c)], path
+    assert cells > 50
+    # numbers stay numbers, and custlab reads its own ids back as they were
+    assert "-5.0" in (tmp_path / "tiers.csv").read_text(encoding="utf-8")
+    assert value.read_tiers(tmp_path / "tiers.csv").to_dict() == {"=C1": "high", "C2": "low"}

@@ -866,13 +866,13 @@ def write_followup_files(result: CleanResult, folder: str | Path) -> dict[str, P
     """Quarantined rows and values, the follow-up list and the merge log as UTF-8 CSV (with BOM,
     so that Excel opens the Chinese text) in ``folder``; written atomically. The merge log ends
     with the matched records that were kept apart (``decision`` kept_apart, and why)."""
-    from .report import atomic_write
+    from .report import atomic_write, csv_bytes
 
     folder = Path(folder)
     out = {}
     for name in ("quarantine", "followup", "merge_log", "unmatched"):
         frame = merge_decisions(result) if name == "merge_log" else getattr(result, name)
-        out[name] = atomic_write(folder / f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
+        out[name] = atomic_write(folder / f"{name}.csv", csv_bytes(frame, index=False))
     return out
 
 
@@ -883,7 +883,7 @@ def write_clean(result: CleanResult, folder: str | Path) -> dict[str, Path]:
     Every file is written atomically; nothing else in the folder is touched."""
     import io
 
-    from .report import atomic_write
+    from .report import atomic_write, csv_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -892,8 +892,8 @@ def write_clean(result: CleanResult, folder: str | Path) -> dict[str, Path]:
         buffer = io.BytesIO()
         table.to_parquet(buffer, index=False)
         out[f"{name}.parquet"] = atomic_write(folder / f"{name}.parquet", buffer.getvalue())
-        out[f"{name}.csv"] = atomic_write(folder / f"{name}.csv", table.to_csv(index=False).encode("utf-8-sig"))
-    out["reconciliation.csv"] = atomic_write(folder / "reconciliation.csv", result.reconciliation.to_csv().encode("utf-8-sig"))
+        out[f"{name}.csv"] = atomic_write(folder / f"{name}.csv", csv_bytes(table, index=False))
+    out["reconciliation.csv"] = atomic_write(folder / "reconciliation.csv", csv_bytes(result.reconciliation))
     out.update({f"{k}.csv": v for k, v in write_followup_files(result, folder).items()})
     return out
 

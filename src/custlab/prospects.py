@@ -24,7 +24,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .errors import AnalysisError
 from .i18n import t
-from .report import atomic_write
+from .report import atomic_write, csv_bytes
 
 CATEGORICAL = ("size_class", "industry", "region")
 NUMERIC = ("employees", "annual_revenue", "age_years")  # on a log scale, missing as the median with a flag
@@ -246,4 +246,4 @@ def write_scores(scores: pd.Series | None, suggestions: pd.DataFrame | None, fol
     (each only when there is one)."""
     tables = {"prospect_scores.csv": None if scores is None else scores.sort_values(ascending=False),
               "next_category.csv": suggestions}
-    return [atomic_write(Path(folder) / name, table.to_csv()) for name, table in tables.items() if table is not None]
+    return [atomic_write(Path(folder) / name, csv_bytes(table, encoding="utf-8")) for name, table in tables.items() if table is not None]

@@ -224,6 +224,58 @@ def say(text: str) -> None:
 
 
 # --------------------------------------------------------------------------- files
+#: how a cell must not begin in a CSV a spreadsheet opens: it would be read as a formula (OWASP, "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """``frame`` with every text cell (and text label) that begins with = + - @ tab or CR prefixed
+    with a single quote, so that Excel and LibreOffice show it as text instead of running it
+    (OWASP's rule for CSV injection). Numbers are left alone: -500 stays a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> excel_safe(pd.DataFrame({"name": ["=HYPERLINK(1)", "华信", "-", None], "amount": [-5.0, 1.0, 2.0, 3.0]})).to_dict("list")
+    {'name': ["'=HYPERLINK(1)", '华信', "'-", nan], 'amount': [-5.0, 1.0, 2.0, 3.0]}
+    """
+    import pandas as pd
+
+    def safe(values: pd.Series | pd.Index):
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            return values
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+        if not risky.any():
+            return values
+        out = pd.Series(values, copy=True).astype(object) if isinstance(values, pd.Index) else values.astype(object).copy()
+        out[risky] = ["'" + v for v in text[risky]]
+        return pd.Index(out, name=values.name) if isinstance(values, pd.Index) else out
+
+    if isinstance(frame, pd.Series):
+        out = safe(frame)
+        return out.set_axis(safe(frame.index))
+    out = frame.copy()
+    for column in out.columns:
+        out[column] = safe(out[column])
+    return out.set_axis(safe(out.index), axis=0)
+
+
+def unquote(values: pd.Series) -> pd.Series:
+    """Text read back from a CSV custlab wrote, without the quote :func:`excel_safe` put in front."""
+    text = values.astype("string")
+    return text.mask(text.str.match(r"^'[=+\-@\t\r]").fillna(False), text.str.slice(1))
+
+
+def csv_bytes(frame: pd.DataFrame | pd.Series, index: bool = True, encoding: str = "utf-8-sig") -> bytes:
+    """``frame`` as CSV for spreadsheets: :func:`excel_safe`, in UTF-8 with BOM by default (Excel
+    then opens the Chinese text). Every CSV custlab writes for people goes through here (not
+    :mod:`custlab.sample_export`, which imitates another system's export, values as that writes them)."""
+    # CRLF ends rows, as Excel writes them; the csv module then quotes every cell holding a CR or LF,
+    # which with LF alone it leaves bare (a CR inside a name would split its row for a reader)
+    return excel_safe(frame).to_csv(index=index, lineterminator="\r\n").encode(encoding)
+
+
 def atomic_write(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
     path = Path(path)

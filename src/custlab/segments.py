@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 
 from .errors import AnalysisError
 from .i18n import label, t
-from .report import _capitalized, atomic_write
+from .report import _capitalized, atomic_write, csv_bytes
 from .value import analysis_date
 
 METHODS = ("kmeans", "ward", "gmm")
@@ -281,7 +281,7 @@ def distinguishing(z: pd.DataFrame, top: int = 2) -> pd.DataFrame:
 
 def write_segments(labels: pd.Series, folder) -> Path:
     """This run's segment per customer (``segments.csv``), to load into the CRM."""
-    return atomic_write(Path(folder) / "segments.csv", labels.rename_axis("customer_id").to_csv())
+    return atomic_write(Path(folder) / "segments.csv", csv_bytes(labels.rename_axis("customer_id"), encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- sentences

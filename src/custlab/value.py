@@ -381,12 +381,14 @@ def churn_watchlist(tiers: pd.DataFrame, p_alive: pd.Series, expected: pd.Series
 
 def write_tiers(tiers: pd.DataFrame, folder) -> Path:
     """This run's tier per customer (``tiers.csv``), for the next run's migration matrix."""
-    from .report import atomic_write
+    from .report import atomic_write, csv_bytes
 
-    return atomic_write(Path(folder) / "tiers.csv", tiers[["tier", "value"]].rename_axis("customer_id").to_csv())
+    return atomic_write(Path(folder) / "tiers.csv", csv_bytes(tiers[["tier", "value"]].rename_axis("customer_id"), encoding="utf-8"))
 
 
 def read_tiers(path) -> pd.Series:
     """A tier per customer from an earlier run's ``tiers.csv``."""
+    from .report import unquote
+
     df = pd.read_csv(path, dtype={"customer_id": str})
-    return df.set_index("customer_id")["tier"]
+    return df.set_index(unquote(df["customer_id"]))["tier"].rename_axis("customer_id")
