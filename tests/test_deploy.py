@@ -58,7 +58,8 @@ def _load_dag(monkeypatch):
         def __exit__(self, *exc):
             return False
 
-    modules = {"airflow": types.SimpleNamespace(DAG=DAG), "airflow.operators": types.SimpleNamespace(),
+    modules = {"pendulum": types.SimpleNamespace(datetime=lambda *args, **kwargs: (args, kwargs)),  # Airflow's own dependency
+               "airflow": types.SimpleNamespace(DAG=DAG), "airflow.operators": types.SimpleNamespace(),
                "airflow.operators.bash": types.SimpleNamespace(BashOperator=type("BashOperator", (Task,), {})),
                "airflow.providers": types.SimpleNamespace(), "airflow.providers.papermill": types.SimpleNamespace(),
                "airflow.providers.papermill.operators": types.SimpleNamespace(),
