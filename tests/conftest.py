@@ -25,6 +25,27 @@ def small_truth(small_sample) -> dict:
 
 
 @pytest.fixture(scope="session")
+def project_sample(tmp_path_factory) -> tuple[Path, dict]:
+    """The sample `make demo` makes (5,000 customers, the default seed) and its truth: data/sample
+    itself, generated there when missing as `make demo` would, so that the notebooks run with their
+    defaults and the tests that need the full-size sample share it and its clean-table cache; a
+    folder of its own when data/sample holds a sample of another size or seed."""
+    import inspect
+
+    from custlab import config
+
+    defaults = {k: v.default for k, v in inspect.signature(sample.generate).parameters.items() if k in ("customers", "seed")}
+    if not config.SAMPLE_DB.exists():
+        sample.generate(config.SAMPLE_DIR)
+    truth = json.loads((config.SAMPLE_DIR / "truth.json").read_text(encoding="utf-8"))
+    made = truth.get("counts", {}).get("customers", 0)  # (the planted duplicates come on top of the companies asked for)
+    if truth.get("seed") == defaults["seed"] and defaults["customers"] <= made <= 1.1 * defaults["customers"]:
+        return config.SAMPLE_DIR, truth
+    folder = tmp_path_factory.mktemp("default-sample")
+    return folder, sample.generate(folder)
+
+
+@pytest.fixture(scope="session")
 def mid_sample(tmp_path_factory):
     """3,000 customers, cleaned: enough orders per segment, and customers per size class and
     industry, for the planted behaviour and propensity to show. Returns (clean tables, truth)."""

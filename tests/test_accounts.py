@@ -188,20 +188,11 @@ def test_previous_output_is_the_newest_earlier_run(tmp_path):
     assert report.previous_output(tmp_path / "20260101-000000-aaaa" / "x", "10_key_accounts", "tiers.csv") is None
 
 
-@pytest.fixture(scope="module")
-def default_sample(tmp_path_factory):
-    from custlab import sample
-    folder = tmp_path_factory.mktemp("default-sample")
-    truth = sample.generate(folder)  # the size and seed `custlab sample` uses
-    return folder, truth
-
-
-def test_issue_targets_on_the_default_sample(default_sample, tmp_path):
-    import json
-    folder, _ = default_sample
-    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    params = config.load_params("10_key_accounts", overrides={"source": {"path": str(folder / "crm.duckdb")}})
-    tables = cleaning.load_clean(params, cache_dir=tmp_path).tables
+def test_issue_targets_on_the_default_sample(project_sample):
+    folder, truth = project_sample  # the size and seed `custlab sample` uses
+    own = {} if folder == config.SAMPLE_DIR else {"source": {"path": str(folder / "crm.duckdb")}}
+    params = config.load_params("10_key_accounts", overrides=own)  # base.yaml's source: the notebooks' clean tables
+    tables = cleaning.load_clean(params).tables
     s = accounts.screen(tables, params.as_of, params.key_accounts)
     planted = set(truth["key_accounts"]["customer_ids"])
     high = set(s.tiers.index[s.tiers["tier"] == "high"])

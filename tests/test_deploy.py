@@ -89,11 +89,8 @@ def test_the_airflow_dag_runs_the_cron_command_and_the_papermill_variant_creates
 
 
 @pytest.mark.slow
-def test_the_cron_command_runs_from_the_project_folder(tmp_path):
-    from custlab import sample
-
-    if not config.SAMPLE_DB.exists():  # as `make demo` would have made it
-        sample.generate(config.SAMPLE_DIR)
+def test_the_cron_command_runs_from_the_project_folder(project_sample, tmp_path):
+    assert config.SAMPLE_DB.exists()  # params/base.yaml's source, as `make demo` makes it
     command = _cron_command().split(" >>")[0].replace("/opt/custlab", shlex.quote(str(config.PROJECT_ROOT)))
     # the schedule's command as written, one notebook and a report folder of the test's own
     done = subprocess.run(f"{command} --only 00_data_quality --out {shlex.quote(str(tmp_path / 'reports'))}", shell=True,

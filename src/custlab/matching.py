@@ -79,21 +79,28 @@ def _place_prefixes() -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _place_lookup() -> tuple[dict[str, str], pd.Series, pd.Series]:
+    """:func:`_place_prefixes` and two Series to look names up in (by whole prefix, by first two
+    characters): ``Series.map`` reuses their hash tables, where ``isin`` rebuilds one per call."""
+    prefixes = _place_prefixes()
+    return prefixes, pd.Series(prefixes), pd.Series(True, index=sorted({p[:2] for p in prefixes}))
+
+
 def _strip_places(s: pd.Series, keep: int = 2) -> tuple[pd.Series, pd.Series]:
     """``s`` without the place names (:func:`_place_prefixes`) at its start, longest first and up to
     three deep (浙江杭州萧山区华信 -> 华信), leaving at least ``keep`` characters; and the prefecture
     (or province) of the last place stripped (杭州), missing where none was."""
-    prefixes = _place_prefixes()
+    prefixes, lookup, starts = _place_lookup()
     lengths = sorted({len(p) for p in prefixes}, reverse=True)
-    starts = {p[:2] for p in prefixes}
     place = pd.Series(pd.NA, index=s.index, dtype="string")
     for _ in range(3):
-        todo = s[s.str[:2].isin(starts).fillna(False)]
+        todo = s[s.str[:2].map(starts).notna().to_numpy(dtype=bool)]
         if todo.empty:
             break
         size, cut = todo.str.len(), pd.Series(0, index=todo.index)
         for n in lengths:
-            hit = (cut == 0) & (size - n >= keep) & todo.str[:n].isin(prefixes).fillna(False)
+            hit = (cut == 0) & (size - n >= keep) & todo.str[:n].map(lookup).notna().to_numpy(dtype=bool)
             cut = cut.mask(hit, n)
         cut = cut[cut > 0]
         if cut.empty:

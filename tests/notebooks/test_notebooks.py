@@ -111,15 +111,13 @@ def _run_as_in_jupyterlab(path):
 
 
 @pytest.mark.slow
-def test_each_notebook_runs_top_to_bottom_with_its_defaults_as_in_jupyterlab():
+def test_each_notebook_runs_top_to_bottom_with_its_defaults_as_in_jupyterlab(project_sample):
     # what `make lab` gives an analyst: the parameters cell's defaults and params/ on the sample
-    # database. Two notebooks at a time, each in its own kernel (the machine has two cores).
+    # database (data/sample, made as `make demo` makes it when missing). Two notebooks at a time,
+    # each in its own kernel (the machine has two cores).
     from concurrent.futures import ThreadPoolExecutor
 
-    from custlab import sample
-
-    if not config.SAMPLE_DB.exists():  # as `make demo` and `make lab` would have made it
-        sample.generate(config.SAMPLE_DIR)
+    assert config.SAMPLE_DB.exists()
     paths = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
     assert len(paths) >= 7
     with ThreadPoolExecutor(max_workers=2) as pool:
