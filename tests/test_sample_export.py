@@ -20,7 +20,9 @@ def both(small_sample, export, tmp_path_factory):
     cache = tmp_path_factory.mktemp("export-cache")
     canon = config.load_params("10_key_accounts", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
     mine = config.load_params("10_key_accounts", [export[0] / "custlab.yaml"])
-    return cleaning.load_clean(canon, cache_dir=cache), cleaning.load_clean(mine, [export[0] / "custlab.yaml"], cache_dir=cache)
+    # the canonical sample's clean tables come from the session's shared cache (test_cleaning fills it too)
+    return (cleaning.load_clean(canon, cache_dir=small_sample / "cache"),
+            cleaning.load_clean(mine, [export[0] / "custlab.yaml"], cache_dir=cache))
 
 
 def test_the_export_looks_like_a_real_one(export):
