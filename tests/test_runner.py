@@ -250,7 +250,16 @@ def test_killed_run_leaves_latest_intact(notebooks, params_dir, tmp_path):
     assert os.readlink(out / "latest") == good.run_id
     assert json.loads((out / "latest" / "manifest.json").read_text())["status"] == "ok"
     statuses = {m["run_id"]: m["status"] for m in runner.list_runs(out)}
-    assert statuses[good.run_id] == "ok" and "incomplete" in statuses.values()
+    assert statuses[good.run_id] == "ok" and list(statuses.values()).count("killed") == 1  # its command is gone
+    killed = out / next(r for r, s in statuses.items() if s == "killed")
+    partials = list(killed.glob(".*.partial.ipynb"))  # the notebook it was running, with unmasked data
+    assert partials and all(p.stat().st_mode & 0o777 == 0o600 for p in partials)
+    (out / "other-tool").mkdir()  # a folder under --out that is not a custlab run
+    (out / "other-tool" / "manifest.json").write_text('{"name": "not ours"}', encoding="utf-8")
+    assert runner.sweep_killed(out) == [killed.name]
+    assert not list(killed.glob(".*.partial.ipynb"))
+    assert json.loads((killed / "manifest.json").read_text())["status"] == "killed"
+    assert len(runner.list_runs(out)) == 2 and runner.sweep_killed(out) == []
 
 
 def test_committed_notebooks_have_no_outputs_and_a_parameters_cell():

@@ -38,6 +38,9 @@ def execute(task: dict[str, Any], events) -> None:
     exit_with_the_command(task["command"], task.get("sockets"))
     name, folder = task["notebook"], Path(task["folder"])
     partial = folder / f".{name}.partial.ipynb"
+    # the executing notebook holds unmasked data: readable by its owner only (papermill rewrites it in place)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(partial, 0o600)
     started = time.monotonic()
     result = {"notebook": name, "status": "ok", "failing_cell": None, "error": None}
     cells = nbformat.read(task["input"], as_version=4).cells

@@ -95,7 +95,9 @@ def _cmd_validate(args) -> int:
 def _cmd_list(args) -> int:
     from . import runner
 
-    runs = runner.list_runs(Path(args.out) if args.out else config.REPORTS_DIR)
+    reports = Path(args.out) if args.out else config.REPORTS_DIR
+    runner.sweep_killed(reports)
+    runs = runner.list_runs(reports)
     if not runs:
         print("no runs yet: `custlab run` makes one.")
     for m in runs:

@@ -30,6 +30,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "interrupted": {"en": "interrupted", "zh": "已中断"},
     "not-run": {"en": "not run", "zh": "未运行"},
     "incomplete": {"en": "incomplete", "zh": "未完成"},
+    "killed": {"en": "killed (the command stopped without finishing)", "zh": "已终止（命令未完成即停止）"},
+    "running": {"en": "running", "zh": "运行中"},
     "notebooks_ok": {"en": "{ok} of {total} notebooks succeeded", "zh": "{total} 个报告中 {ok} 个成功"},
     "latest_run": {"en": "Latest complete run", "zh": "最近一次完整运行"},
     "git_commit": {"en": "Code version", "zh": "代码版本"},

@@ -21,6 +21,7 @@ import queue as queue_mod
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +37,7 @@ from . import _forkserver, _worker, cache, config
 from .errors import CustlabError, ParamsError, RunInterrupted
 from ._worker import kill_tree, publish_notebook
 from .report import atomic_symlink, atomic_write, atomic_write_json
-from .runs import list_runs, longest_first, previous_metrics, render_run_index, render_runs_index  # noqa: F401 - list_runs is public here too
+from .runs import list_runs, longest_first, previous_metrics, render_run_index, render_runs_index, sweep_killed  # noqa: F401 - list_runs is public here too
 
 log = logging.getLogger("custlab.runner")
 log.propagate = False  # the run log goes to run.log; the console gets the progress lines
@@ -227,6 +228,7 @@ def run(files: list[str | Path] = (), only: list[str] | None = None, jobs: int |
     validated = validate(notebooks, files, params_dir)
     # absolute: kernels run in the notebooks' folder, and their output_dir must land in this run's folder
     reports = Path(out).absolute() if out else config.REPORTS_DIR
+    sweep_killed(reports)  # earlier runs whose command died: marked killed, their partial notebooks removed
     run_id = new_run_id()
     folder = reports / run_id
     try:
@@ -264,6 +266,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
         "finished": None, "param_files": [str(config.resolve_path(f)) for f in files],
         "jobs": jobs, "timeout": timeout, "git": git_state(), "packages": package_versions(),
         "inputs": {}, "notebooks": {},
+        "pid": os.getpid(), "host": socket.gethostname(),  # so that `custlab list` can tell a killed run from a running one
     }
     atomic_write_json(folder / "manifest.json", manifest)
     outcomes = {nb.stem: NotebookOutcome(nb.stem, params=config.to_dict(validated[nb.stem])) for nb in notebooks}

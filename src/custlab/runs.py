@@ -5,6 +5,7 @@ variants; ``reports/index.html`` lists every run, newest first.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 from pathlib import Path
@@ -109,8 +110,37 @@ def render_run_index(manifest: dict[str, Any], language: str = "en",
     return _page(f"{i18n.t('run', language)} {manifest['run_id']}", body, language)
 
 
+def _still_running(m: dict[str, Any]) -> bool | None:
+    """Whether the command of a run whose manifest says "running" is alive: its pid exists on this
+    host and started no later than the run. None when the manifest cannot tell (written by an
+    older custlab, or on another host)."""
+    import socket
+
+    pid = m.get("pid")
+    if not isinstance(pid, int) or m.get("host") != socket.gethostname():
+        return None
+    try:
+        import psutil
+
+        process = psutil.Process(pid)
+        started = dt.datetime.fromisoformat(m["started"])
+        born = dt.datetime.fromtimestamp(process.create_time(), tz=started.tzinfo)
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE and born <= started + dt.timedelta(seconds=5)
+    except (ImportError, KeyError, ValueError):
+        return None
+    except Exception:  # noqa: BLE001 (psutil.NoSuchProcess, AccessDenied: no such run any more)
+        return False
+
+
+def _is_manifest(m: Any) -> bool:
+    """Whether a manifest.json is one of custlab's (another tool's folder under --out is not)."""
+    return isinstance(m, dict) and isinstance(m.get("run_id"), str) and isinstance(m.get("notebooks"), dict) and "status" in m
+
+
 def list_runs(reports: Path = config.REPORTS_DIR) -> list[dict[str, Any]]:
-    """Manifests of every run in ``reports``, newest first; a run without an end is 'incomplete'."""
+    """Manifests of every run in ``reports``, newest first. A run whose manifest still says running
+    is ``killed`` when its command is gone (kill -9, out of memory, power loss), ``incomplete``
+    when that cannot be told; folders that are not custlab runs are left out."""
     runs = []
     for manifest_path in reports.glob("*/manifest.json"):
         if manifest_path.parent.is_symlink():
@@ -119,10 +149,37 @@ def list_runs(reports: Path = config.REPORTS_DIR) -> list[dict[str, Any]]:
             m = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
+        if not _is_manifest(m):
+            continue
         if m.get("status") == "running":
-            m["status"] = "incomplete"
+            alive = _still_running(m)
+            m["status"] = "running" if alive else "killed" if alive is False else "incomplete"
         runs.append(m)
     return sorted(runs, key=lambda m: m["run_id"], reverse=True)
+
+
+def sweep_killed(reports: Path = config.REPORTS_DIR) -> list[str]:
+    """Mark the runs whose command died mid-run as ``killed`` in their manifest.json and remove
+    their partial notebooks (``.NAME.partial.ipynb``, which hold unmasked data); return their ids.
+    `custlab run` and `custlab list` call it."""
+    from .report import atomic_write_json
+
+    swept = []
+    for manifest_path in reports.glob("*/manifest.json"):
+        try:
+            m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not _is_manifest(m) or m.get("status") != "running" or _still_running(m) is not False:
+            continue
+        for partial in manifest_path.parent.glob(".*.partial.ipynb"):
+            partial.unlink(missing_ok=True)
+        for n in m["notebooks"].values():
+            if n.get("status") == "running":
+                n["status"] = "killed"
+        atomic_write_json(manifest_path, {**m, "status": "killed"})
+        swept.append(m["run_id"])
+    return swept
 
 
 def render_runs_index(reports: Path, language: str = "en") -> str:
