@@ -76,6 +76,11 @@ def test_mixed_run_reports_each_notebook(notebooks, params_dir, small_sample, tm
     assert "ANALYST_ONLY_CODE_MARKER" in analyst and "ANALYST_ONLY_CODE_MARKER" not in leader
     assert "13800138000" in analyst and "13800138000" not in leader and "138****8000" in leader
     assert "13912345678" not in leader and "li.na@x.cn" not in leader
+    # a failed notebook's leadership page says so in one sentence; the traceback is for analysts
+    failed_leader = (folder / "b_raises.leadership.html").read_text(encoding="utf-8")
+    assert "This report is incomplete: the analysis stopped before its end." in failed_leader
+    assert "planted failure" not in failed_leader and "Traceback" not in failed_leader and "ValueError" not in failed_leader
+    assert "ValueError" in (folder / "b_raises.html").read_text(encoding="utf-8")
     slow_html = (folder / "h_slow_cells.html").read_text(encoding="utf-8")
     banner = r"An Exception was encountered at '<a href=\"#papermill-error-cell\"></a>In \[{}\]'"  # Papermill's
     assert re.search(banner.format(5), slow_html)

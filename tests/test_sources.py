@@ -440,3 +440,17 @@ def test_an_unreachable_database_is_named_without_its_credentials():
     message = str(e.value)
     assert message.startswith(f"The database postgresql+psycopg://127.0.0.1:{port}/crm cannot be reached: ")
     assert "s3cret" not in message and "bob" not in message and "Check that it runs" in message
+
+
+def test_table_files_stay_inside_the_source_folder_unless_allowed(tmp_path):
+    folder, secret = tmp_path / "export", tmp_path / "secret"
+    folder.mkdir(), secret.mkdir()
+    pd.DataFrame({"customer_id": ["C1"], "name": ["甲"]}).to_csv(folder / "customers.csv", index=False)
+    pd.DataFrame({"order_id": ["O1"], "customer_id": ["C1"], "order_date": ["2024-01-05"], "amount": ["1"]}).to_csv(
+        secret / "orders.csv", index=False)
+    tables = {"orders": "../secret/orders.csv"}
+    with pytest.raises(SourceError, match=r"source.tables.orders is '../secret/orders.csv', which lies outside the source "
+                                          r"folder .*source.allow_outside: true"):
+        sources.open_source(config.SourceParams(kind="csv", path=str(folder), tables=tables)).read("orders")
+    allowed = sources.open_source(config.SourceParams(kind="csv", path=str(folder), tables=tables, allow_outside=True))
+    assert allowed.read("orders")["order_id"].tolist() == ["O1"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n, report
-from .report import atomic_write, export_html, read_metrics
+from .report import FAILURE_TAG, atomic_write, export_html, read_metrics
 
 log = logging.getLogger("custlab.runner")
 
@@ -169,7 +169,7 @@ def publish_notebook(partial: Path, folder: Path, name: str, language: str, resu
     if result["status"] != "ok" and not _has_error_banner(nb):
         banner = (f'<span style="color:red; font-size:1.4em">{i18n.t("failed", language)}: '
                   f"{html.escape(result['error'] or '')}</span>")
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(banner, metadata={"tags": [FAILURE_TAG]}))
     result["metrics"] = read_metrics(nb)
     atomic_write(folder / f"{name}.ipynb", nbformat.writes(nb))
     atomic_write(folder / f"{name}.html", export_html(nb, leadership=False, title=name, language=language))

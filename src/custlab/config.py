@@ -126,6 +126,7 @@ class SourceParams:
     bad_value_tolerance: float = field(default=0.0, metadata=number(0, 1))  # share of unparseable dates/numbers accepted as missing
     exact_duplicates: Literal["drop", "error"] = "drop"  # rows repeated exactly: dropped and counted by the cleaning, or an error
     decimal: Literal[".", ","] = "."  # the decimal mark of numbers written as text (1,234.50; "," for 1.234,50)
+    allow_outside: bool = False  # table files may lie outside source.path (../other/orders.csv, a link elsewhere)
     fold_id_case: bool = False  # ids compared without case and spaces (c0001 = C0001 = "C 0001") in every table
 
 

@@ -32,6 +32,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "incomplete": {"en": "incomplete", "zh": "未完成"},
     "killed": {"en": "killed (the command stopped without finishing)", "zh": "已终止（命令未完成即停止）"},
     "running": {"en": "running", "zh": "运行中"},
+    "leadership_failed": {"en": "This report is incomplete: the analysis stopped before its end. The analysts' report and the run's log say where and why.",
+                          "zh": "本报告不完整：分析未能进行到底。出错的位置和原因见分析师版报告和本次运行的日志。"},
     "notebooks_ok": {"en": "{ok} of {total} notebooks succeeded", "zh": "{total} 个报告中 {ok} 个成功"},
     "latest_run": {"en": "Latest complete run", "zh": "最近一次完整运行"},
     "git_commit": {"en": "Code version", "zh": "代码版本"},

@@ -324,6 +324,7 @@ def _for_audience(nb: nbformat.NotebookNode, leadership: bool, language: str = "
     nb.cells = [c for c in nb.cells if not other_languages & set(c.get("metadata", {}).get("tags", []))]
     if leadership:  # rule-by-rule detail and samples of changed rows are for analysts only
         nb.cells = [c for c in nb.cells if ANALYST_ONLY not in c.get("metadata", {}).get("tags", [])]
+        nb.cells = _failure_for_leadership(nb.cells, language)
     for cell in nb.cells:
         if leadership and cell.cell_type == "markdown":
             cell.source = privacy.scrub_text(cell.source)
@@ -345,6 +346,30 @@ def _for_audience(nb: nbformat.NotebookNode, leadership: bool, language: str = "
     if leadership:
         nb.cells = _without_empty_sections(nb.cells)
     return nb
+
+
+FAILURE_TAG = "custlab-failure"  # the banner custlab puts on a notebook that did not finish
+
+
+def _failure_for_leadership(cells: list, language: str) -> list:
+    """Cells for leadership of a notebook that failed: tracebacks and error banners (which name
+    source files, cells and exceptions) become one short sentence at the top, in ``language``;
+    the analyst report and run.log keep the detail."""
+    import nbformat
+
+    def banner(c) -> bool:
+        tags = set(c.get("metadata", {}).get("tags", []))
+        return c.cell_type == "markdown" and bool(tags & {FAILURE_TAG, "papermill-error-cell", "papermill-error-cell-tag"})
+
+    failed = any(banner(c) for c in cells) or any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", []))
+    if not failed:
+        return cells
+    kept = [c for c in cells if not banner(c)]
+    for c in kept:
+        if "outputs" in c:
+            c.outputs = [o for o in c.outputs if o.get("output_type") != "error"]
+    note = nbformat.v4.new_markdown_cell(f'<p class="custlab-failed">{i18n.t("leadership_failed", language)}</p>')
+    return [note] + kept
 
 
 def _heading_level(cell) -> int:

@@ -285,6 +285,10 @@ class Source:
         ref = self._table_ref(name)
         folder = config.resolve_path(self.params.path)
         path = folder / (ref if Path(str(ref)).suffix else f"{ref}{FILE_SUFFIX[self.params.kind]}")
+        if not self.params.allow_outside and not path.resolve().is_relative_to(folder.resolve()):
+            raise SourceError(f"source.tables.{name} is {ref!r}, which lies outside the source folder {folder}: a table "
+                              "is a file in that folder. Move the file there, or set source.allow_outside: true to read it "
+                              "where it is.")
         if self.params.kind == "excel" and not path.exists() and path.with_suffix(".xls").exists():
             return path.with_suffix(".xls")  # a folder of Excel 97-2003 workbooks
         return path
