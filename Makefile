@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" "setuptools>=69,<81" wheel
-	$(BIN)/python -m pip install --quiet --no-compile -e ".[dev]"  # (bytecode is compiled on first import: a third of the time)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 --display-name "custlab (Python 3)"
 	touch $(STAMP)
 
