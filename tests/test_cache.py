@@ -71,3 +71,52 @@ def test_every_source_setting_keys_the_table_cache(small_sample):
     # a mapping the shipped columns_zh.yaml already holds changes nothing, so it keys nothing
     assert cache.cache_key(base, {"客户编号": "customer_id"}) == key
     assert key == cache.cache_key(dataclasses.replace(base)) and len({key, *keys}) == len(keys) + 1
+
+
+def test_a_damaged_cache_folder_is_rebuilt_not_read(small_sample, tmp_path, caplog):
+    from custlab import cleaning
+
+    params = config.load_params("10_key_accounts", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
+    first = cleaning.load_clean(params, cache_dir=tmp_path)
+    folder = cleaning.prepare_clean(params, cache_dir=tmp_path)
+    assert cache.intact(folder)
+    orders = folder / "tables" / "orders.parquet"
+    orders.write_bytes(orders.read_bytes()[:1000])  # truncated (a full disk, a killed copy)
+    assert not cache.intact(folder)
+    again = cleaning.load_clean(params, cache_dir=tmp_path)
+    assert len(again.tables["orders"]) == len(first.tables["orders"]) and "is damaged" in caplog.text
+    (folder / "tables" / "orders.parquet").unlink()  # deleted by hand
+    assert len(cleaning.load_clean(params, cache_dir=tmp_path).tables["orders"]) == len(first.tables["orders"])
+    same_size = folder / "tables" / "customers.parquet"  # changed in place, same size: the digest tells
+    data = bytearray(same_size.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    same_size.write_bytes(bytes(data))
+    assert not cache.intact(folder)
+
+
+def test_prune_removes_the_cache_folders_older_runs_used_and_keeps_the_newest_and_others(tmp_path):
+    import json
+
+    cache_dir, reports, other = tmp_path / "cache", tmp_path / "reports", tmp_path / "elsewhere"
+
+    def made(name):
+        return cache.cached_folder(cache_dir / name, lambda tmp: (tmp / "t.parquet").write_bytes(b"x" * 10))
+
+    def run(run_id, started, folders, where=reports):
+        (where / run_id).mkdir(parents=True)
+        (where / run_id / "manifest.json").write_text(json.dumps(
+            {"run_id": run_id, "status": "ok", "started": started, "notebooks": {}}), encoding="utf-8")
+        for f in folders:
+            cache.mark_used(f, where)
+            os.utime(f / cache.USED / cache._reports_key(where), (time.mktime(time.strptime(started, "%Y-%m-%dT%H:%M:%S")),) * 2)
+
+    old, new, shared, mine = (made(n) for n in ("clean-aaaa-1", "clean-bbbb-1", "clean-cccc-1", "clean-dddd-1"))
+    tables_old = made("tables-aaaa")
+    run("20260101-000000-a", "2026-01-01T00:00:00", [old, shared])
+    run("20260201-000000-b", "2026-02-01T00:00:00", [new])
+    run("20260101-000000-z", "2026-01-01T00:00:00", [shared], where=other)  # another reports folder's run
+    removed = cache.prune(reports, keep_runs=1, cache_dir=cache_dir)
+    assert sorted(p.name for p in removed) == ["clean-aaaa-1", "tables-aaaa"]
+    assert new.exists() and shared.exists() and mine.exists() and not old.exists() and not tables_old.exists()
+    assert not (shared / cache.USED / cache._reports_key(reports)).exists()  # this folder's claim on it is gone
+    assert cache.prune(reports, keep_runs=2, cache_dir=cache_dir) == []

@@ -87,3 +87,23 @@ def test_sample_export_then_clean_tables_out_for_the_crm(tmp_path):
     assert set(pd.read_csv(out / "merge_log.csv", encoding="utf-8-sig")["decision"]) <= {"merged", "kept_apart"}
     done = custlab("sample", "--export", "x", "--format", "pdf", cwd=tmp_path)
     assert done.returncode == 2 and "invalid choice: 'pdf'" in done.stderr
+
+
+def test_an_unexpected_error_is_called_a_bug_with_its_traceback_in_a_file(tmp_path, monkeypatch, capsys):
+    from custlab import cli, runner
+
+    def broken(reports):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "list_runs", broken)
+    assert cli.main(["list", "--out", str(tmp_path)]) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("custlab: internal error (RuntimeError: boom). This is a bug in custlab, not in your data")
+    assert "Traceback" not in err
+    logs = list((tmp_path / "errors").glob("*-list.log"))
+    assert len(logs) == 1 and "Traceback (most recent call last)" in logs[0].read_text(encoding="utf-8")
+
+
+def test_cache_prune_command(tmp_path):
+    done = custlab("cache", "prune", "--keep", "1", "--out", str(tmp_path / "reports"), cwd=tmp_path)
+    assert done.returncode == 0 and "0 cache folder(s) removed: not used by the newest 1 run(s)" in done.stdout

@@ -152,15 +152,76 @@ def clean_folder(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
     return cache_dir / f"clean-{clean_cache_key(quality_params(params, files))}"
 
 
+CONTENTS = ".contents.json"  # each cache file's size, modification time and SHA-256, written when the folder is made
+USED = ".used"  # one stamp file per reports folder whose runs used the cache folder (for :func:`prune`)
+
+
+def _describe(folder: Path) -> dict[str, list]:
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel != CONTENTS and not rel.startswith(USED + "/"):
+            st = path.stat()
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+            out[rel] = [st.st_size, st.st_mtime_ns, digest.hexdigest()]
+    return out
+
+
+def intact(folder: Path) -> bool:
+    """Whether cache ``folder`` holds every file it was made with, each of its size and, where its
+    modification time changed since, of its SHA-256 (a truncated or replaced Parquet file, a deleted
+    table, a folder from before these records: not intact)."""
+    try:
+        contents = json.loads((folder / CONTENTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    for rel, (size, mtime, sha) in contents.items():
+        path = folder / rel
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        if st.st_size != size:
+            return False
+        if st.st_mtime_ns != mtime:
+            digest = hashlib.sha256()
+            with open(path, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+            if digest.hexdigest() != sha:
+                return False
+    return True
+
+
+def discard(folder: Path) -> None:
+    """Remove a cache folder: renamed aside first, so no reader ever finds half of it."""
+    aside = folder.parent / f".discarded-{folder.name}.{secrets.token_hex(4)}"
+    try:
+        folder.rename(aside)
+    except OSError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def cached_folder(folder: Path, fill) -> Path:
     """Create cache ``folder`` once: ``fill(tmp)`` writes into a temporary folder renamed into place,
-    so a reader never sees half a cache and two processes filling it at once do no harm."""
+    so a reader never sees half a cache and two processes filling it at once do no harm. A folder
+    that is no longer :func:`intact` (a file truncated, deleted or changed) is rebuilt, with a warning."""
     if folder.exists():
-        return folder
+        if intact(folder):
+            return folder
+        import logging
+
+        logging.getLogger(__name__).warning("cache folder %s is damaged (a file missing, truncated or changed): rebuilt", folder)
+        discard(folder)
     tmp = folder.parent / f".{folder.name}.{secrets.token_hex(4)}"
     tmp.mkdir(parents=True)
     try:
         fill(tmp)
+        (tmp / CONTENTS).write_text(json.dumps(_describe(tmp)), encoding="utf-8")
         tmp.rename(folder)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -170,3 +231,48 @@ def cached_folder(folder: Path, fill) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+def _reports_key(reports: Path) -> str:
+    return hashlib.sha256(str(Path(reports).absolute()).encode()).hexdigest()[:16]
+
+
+def mark_used(folder: Path, reports: Path) -> None:
+    """Stamp cache ``folder`` as used now by a run written to ``reports``."""
+    stamp = folder / USED / _reports_key(reports)
+    try:
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(str(Path(reports).absolute()), encoding="utf-8")
+    except OSError:  # a read-only cache: nothing is pruned then
+        pass
+
+
+def prune(reports: Path, keep_runs: int = 1, cache_dir: Path = config.CACHE_DIR) -> list[Path]:
+    """Remove the cache folders that the newest ``keep_runs`` runs in ``reports`` did not use, and
+    that no other reports folder's runs used either; return them. The clean tables hold copies of
+    personal data: pruned, they do not outlive the runs that need them. A folder no run stamped
+    (an analyst's own notebook) is kept; the canonical tables go with the last clean tables made from them."""
+    from .runs import list_runs
+
+    runs = [m for m in list_runs(Path(reports)) if m.get("started")]
+    if len(runs) < keep_runs or not cache_dir.exists():
+        return []
+    import datetime as dt
+
+    cutoff = dt.datetime.fromisoformat(runs[keep_runs - 1]["started"]).timestamp() - 1 if keep_runs else float("inf")
+    key, removed = _reports_key(reports), []
+    for folder in sorted(cache_dir.glob("clean-*")):
+        stamp = folder / USED / key
+        if not stamp.exists() or stamp.stat().st_mtime >= cutoff:
+            continue
+        stamp.unlink(missing_ok=True)
+        if not any((folder / USED).iterdir()):
+            discard(folder)
+            removed.append(folder)
+    for tables in sorted(cache_dir.glob("tables-*")):
+        made_from = tables.name.removeprefix("tables-")
+        if removed and not any(cache_dir.glob(f"clean-{made_from}-*")) and any(
+                r.name.startswith(f"clean-{made_from}-") for r in removed):
+            discard(tables)
+            removed.append(tables)
+    return removed

@@ -106,6 +106,17 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_cache(args) -> int:
+    from . import cache
+
+    reports = Path(args.out) if args.out else config.REPORTS_DIR
+    gone = cache.prune(reports, args.keep)
+    for folder in gone:
+        print(f"removed {folder}")
+    print(f"{len(gone)} cache folder(s) removed: not used by the newest {args.keep} run(s) in {reports}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="custlab", description="Customer-research notebooks and reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list runs with their status")
     p.add_argument("--out", default=None)
     p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("cache", help="manage the table cache (copies of the source's data)")
+    p.add_argument("action", choices=("prune",), help="prune: remove cache folders the newest runs did not use")
+    p.add_argument("--keep", type=int, default=1, help="runs whose cache folders stay (default 1: the newest)")
+    p.add_argument("--out", default=None, help="reports folder whose runs count (default: reports/)")
+    p.set_defaults(func=_cmd_cache)
     return parser
 
 
@@ -156,6 +173,27 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("custlab").debug("user error", exc_info=True)
         print(f"custlab: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - not the user's mistake: a bug, said so, the traceback in a file
+        return _report_bug(exc, args)
+
+
+def _report_bug(exc: Exception, args) -> int:
+    """An unexpected error: one line saying it is a bug, the traceback in reports/errors/ (exit 70)."""
+    import datetime as dt
+    import traceback
+
+    folder = (Path(args.out) if getattr(args, "out", None) and args.command in ("run", "list", "cache") else config.REPORTS_DIR) / "errors"
+    text = "".join(traceback.format_exception(exc))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        where = folder / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{args.command}.log"
+        where.write_text(f"custlab {' '.join(sys.argv[1:])}\n{text}", encoding="utf-8")
+        told = f"the traceback is in {where}"
+    except OSError:
+        told = "the traceback could not be written: " + text.strip().splitlines()[-1]
+    print(f"custlab: internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}). This is a bug "
+          f"in custlab, not in your data or parameters; please report it with the log: {told}.", file=sys.stderr)
+    return 70  # EX_SOFTWARE
 
 
 if __name__ == "__main__":  # pragma: no cover

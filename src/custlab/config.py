@@ -149,6 +149,7 @@ class BaseParams:
     columns: dict[str, str] | str = field(default_factory=dict)  # source column -> canonical, or a YAML in params/
     privacy: PrivacyParams = field(default_factory=PrivacyParams)
     output_dir: str | None = None  # where a notebook writes follow-up files; the runner sets it
+    cache_keep_runs: int | None = field(default=1, metadata=number(1))  # after a run, clean tables not used by this many newest runs are removed; null keeps all
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
         if prepare:
             manifest["inputs"] = cache.fingerprint(first.source)
             try:
-                _prepare_cache(validated, files)
+                _prepare_cache(validated, files, reports)
             except Exception as exc:  # the run's folder says so too: run.log, manifest, index pages
                 _record_failed_preparation(exc, manifest, outcomes, folder, reports, run_id, language)
                 raise
@@ -307,6 +307,10 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
     if result.ok:
         atomic_symlink(run_id, reports / "latest")
     atomic_write(reports / "index.html", render_runs_index(reports, language))
+    keep = first.cache_keep_runs
+    if keep and prepare:  # the clean tables (copies of personal data) of older runs only: gone
+        for gone in cache.prune(reports, keep):
+            log.info("cache pruned: %s (not used by the newest %d run(s) of %s)", gone.name, keep, reports)
     log.info("run %s finished: %s\n%s", run_id, manifest["status"], result.summary())
     if interrupted:
         raise RunInterrupted(f"Run {run_id} was stopped by {interrupted.name}; its running notebooks were stopped "
@@ -344,7 +348,7 @@ def _tasks(notebooks, validated, files, jobs, timeout, folder) -> list[dict[str,
             for nb in notebooks]
 
 
-def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
+def _prepare_cache(validated: dict[str, config.BaseParams], files=(), reports: Path | None = None) -> None:
     """Clean the tables once, before notebooks start, so that they all hit the cache
     (notebooks sharing a source and cleaning settings share one cache folder).
 
@@ -354,10 +358,11 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    missing = {}
+    missing, used = {}, set()
     for params in validated.values():
         folder = cache.clean_folder(params, files)
-        if not folder.exists():
+        used.add(folder)
+        if not cache.intact(folder):  # missing, or damaged (then rebuilt)
             missing.setdefault(folder, params)
     if missing:
         with ProcessPoolExecutor(max_workers=1, mp_context=_forkserver.context()) as pool:
@@ -368,6 +373,8 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=()) -> None:
                 for proc in list(pool._processes.values()):  # the pool has no public kill
                     kill_tree(proc.pid)
                 raise
+    for folder in used if reports is not None else ():
+        cache.mark_used(folder, reports)
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
