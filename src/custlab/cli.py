@@ -69,7 +69,7 @@ def _cmd_clean(args) -> int:
     from . import cleaning
 
     params = config.load_params("00_data_quality", _param_files(args.files))
-    result = cleaning.load_clean(params, _param_files(args.files))
+    result = cleaning.load_clean(params, _param_files(args.files), cache_dir=config.CACHE_DIR)
     written = cleaning.write_clean(result, Path(args.out).expanduser().absolute())
     recon = result.reconciliation
     for table, row in recon.iterrows():

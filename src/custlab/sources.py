@@ -660,7 +660,10 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
     if missing:
         untitled = sum(str(c).startswith("Unnamed:") for c in df.columns)
         title = (" Its first row looks like a title above the header (one filled cell, the rest unnamed): set "
-                 "source.skip_rows to the number of rows above the header." if untitled >= len(df.columns) - 1 > 0 else "")
+                 "source.skip_rows to the number of rows above the header." if untitled >= len(df.columns) - 1 > 0 else
+                 " It was read as one column: the first line may be a title above the header (set source.skip_rows to the "
+                 "number of lines above it), or the fields are separated by another character (source.delimiter)."
+                 if len(df.columns) == 1 else "")
         raise SchemaError(f"{where} lacks required column(s) {missing}; it has {list(df.columns)[:20]}. "
                           f"Map your column names to these in `columns:` of params/base.yaml (see params/columns_zh.yaml)."
                           + title)
