@@ -422,3 +422,14 @@ def test_with_several_jobs_the_longest_notebooks_start_first(tmp_path):
     names = ["00_dq", "10_ka", "20_fa", "30_new"]
     assert longest_first(names, tmp_path, "20260301-000000-cccc") == ["30_new", "10_ka", "20_fa", "00_dq"]
     assert longest_first(names, tmp_path, "20260115-000000-dddd") == ["30_new", "00_dq", "10_ka", "20_fa"]  # only runs before it
+
+
+def test_the_kernels_own_output_goes_to_a_log_beside_the_reports_not_the_terminal(params_dir, tmp_path, capfd):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    # written to the kernel process's stderr below Python (as ZMQ and C libraries do), and at exit
+    _nb(folder / "noisy.ipynb", "import os\nos.write(2, b'KERNEL-NOISE at the OS level\\n')\nx = 1")
+    result = runner.run(out=tmp_path / "reports", only=["noisy"], notebooks_dir=folder, params_dir=params_dir)
+    assert result.ok, result.summary()
+    assert "KERNEL-NOISE" not in capfd.readouterr().err
+    assert "KERNEL-NOISE at the OS level" in (result.folder / "noisy.kernel.log").read_text(encoding="utf-8")

@@ -221,6 +221,10 @@ def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):
     # a column without statistics (one that is entirely empty has none) is counted from the data
     folder = next(cache.glob("tables-*"))
     raw["orders"].assign(备注=None).to_parquet(folder / "orders.parquet", index=False, write_statistics=False)
+    import json
+
+    from custlab import cache as table_cache  # the planted file recorded as the cache's own (else it is rebuilt)
+    (folder / table_cache.CONTENTS).write_text(json.dumps(table_cache._describe(folder)), encoding="utf-8")
     counted = sources.missing_by_table(params, ("orders",), cache_dir=cache)
     assert counted.loc["orders", "备注"] == 1.0 and counted.loc["orders", "amount"] == 0
     pd.testing.assert_series_equal(counted.loc["orders", expected.columns.intersection(raw["orders"].columns)].dropna(),

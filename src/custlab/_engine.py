@@ -83,7 +83,7 @@ class ThrottledEngine(NBClientEngine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=60, execution_timeout=None, kernel_stoppers=None, socket_dir=None,
-                                 deadline=None, **kwargs):
+                                 deadline=None, kernel_log=None, **kwargs):
         if kernel_stoppers is None:
             return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output, stdout_file=stdout_file,
                                                     stderr_file=stderr_file, start_timeout=start_timeout,
@@ -105,15 +105,22 @@ class ThrottledEngine(NBClientEngine):
             kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
             log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
 
+        # the kernel's own output (warnings, ZMQ noise when it is stopped after --timeout) goes to a log
+        # beside the notebook's reports, not to the terminal of whoever started the run
+        log_file = open(kernel_log, "ab") if kernel_log else None  # noqa: SIM115 - open while the kernel lives
+
         def stop() -> None:
             try:
                 if client.km is not None:
                     client._cleanup_kernel()
             finally:
                 shutil.rmtree(sockets, ignore_errors=True)
+                if log_file is not None:
+                    log_file.close()
 
         kernel_stoppers.append(stop)
-        return client.execute(cleanup_kc=False)
+        streams = {"stdout": log_file, "stderr": log_file} if log_file is not None else {}
+        return client.execute(cleanup_kc=False, **streams)
 
 
 papermill_engines.register(NAME, ThrottledEngine)

@@ -79,7 +79,7 @@ def execute(task: dict[str, Any], events) -> None:
                             progress_bar=False, execution_timeout=task["timeout"], start_timeout=120,
                             cwd=str(Path(task["input"]).parent), on_cell_start=on_cell_start,
                             on_cell_executed=on_cell_executed, kernel_stoppers=kernel_stoppers,
-                            socket_dir=task.get("sockets"),
+                            socket_dir=task.get("sockets"), kernel_log=str(folder / f"{name}.kernel.log"),
                             deadline=started + task["timeout"] if task["timeout"] else None)
     except PapermillExecutionError as exc:
         result.update(status="failed", failing_cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
