@@ -433,3 +433,23 @@ def test_ids_written_in_another_case_stop_the_cleaning_with_the_fix_and_fold_id_
     other = orders.assign(customer_id="X" + orders["customer_id"].str.strip())
     with pytest.raises(cleaning.CleaningError, match="the customers table lacks these customers: export both tables"):
         cleaning.clean({"customers": customers, "orders": sources.check_schema(other, "orders", "test")}, dq_params)
+
+
+def test_a_notebook_that_needs_a_table_says_in_words_why_none_is_left(dq_params):
+    customers, orders = _company_tables(3)
+    out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
+    assert len(out.window(needs=("customers", "orders"))["orders"]) == 6
+    with pytest.raises(cleaning.AnalysisError, match=r"needs the interactions, but the source holds no interactions table\. "
+                                                     r"Name it in source.tables.interactions"):
+        out.window(needs=("interactions",))
+    # every order dated after as_of: said so, with the fix
+    early = cleaning.clean({"customers": customers, "orders": orders}, dataclasses.replace(dq_params, as_of="2025-12-31"))
+    with pytest.raises(cleaning.AnalysisError, match=r"needs the orders, but all 6 clean orders are dated after as_of "
+                                                     r"2025-12-31\. Set as_of"):
+        early.window(needs=("orders",))
+    # every order set aside (too few rows for the quarantine gate): the reasons counted
+    gone = cleaning.clean({"customers": customers, "orders": orders.assign(amount=-1.0)}, dq_params)
+    assert gone.tables["orders"].empty
+    with pytest.raises(cleaning.AnalysisError, match=r"needs the orders, but the cleaning set all 6 of them aside "
+                                                     r"\(reasons: negative_amount \(6\)\)\. 00_data_quality's report"):
+        gone.window(needs=("customers", "orders"))

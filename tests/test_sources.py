@@ -458,3 +458,16 @@ def test_table_files_stay_inside_the_source_folder_unless_allowed(tmp_path):
         sources.open_source(config.SourceParams(kind="csv", path=str(folder), tables=tables)).read("orders")
     allowed = sources.open_source(config.SourceParams(kind="csv", path=str(folder), tables=tables, allow_outside=True))
     assert allowed.read("orders")["order_id"].tolist() == ["O1"]
+
+
+def test_a_source_without_orders_is_refused_before_anything_is_cached(tmp_path):
+    """`custlab run` reads the source into the cache before any notebook starts: a folder without an
+    orders file used to be cached empty, and every notebook then failed on its own (KeyError: 'orders')."""
+    data = tmp_path / "export"
+    data.mkdir()
+    pd.DataFrame({"customer_id": ["C1"], "name": ["甲公司"]}).to_csv(data / "customers.csv", index=False)
+    params = config.load_params("00_data_quality", [], {"source": {"kind": "csv", "path": str(data)}})
+    cache = tmp_path / "cache"
+    with pytest.raises(SchemaError, match=rf"The source {data} has no 'orders' table; name it in source.tables.orders"):
+        sources.load_tables(params, cache_dir=cache)
+    assert not list(cache.glob("tables-*"))

@@ -19,9 +19,10 @@ from pathlib import Path
 from . import config
 
 CLEANING_VERSION = 4  # bump when the logic of custlab.cleaning changes, so clean caches are rebuilt
-READER_VERSION = 9  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
+READER_VERSION = 10  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
 #                    4: fractional seconds; 5: times with a zone; 6: separators; 7: headers normalized, units in headers;
-#                    8: columns outside the schema typed as a CSV reader infers them; 9: decimal mark, inf rejected)
+#                    8: columns outside the schema typed as a CSV reader infers them; 9: decimal mark, inf rejected;
+#                    10: a source without customers or orders is refused, not cached empty)
 
 
 # --------------------------------------------------------------------------- input digests

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from . import config, reference
 from .cache import cached_folder, clean_folder, quality_params  # the cache key, with CLEANING_VERSION: bump it there
-from .errors import CleaningError
+from .errors import AnalysisError, CleaningError
 from .sources import exact_repeats
 from .i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, branch_parts, company_keys, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
@@ -253,15 +253,41 @@ class CleanResult:
             return pd.Timestamp(self.period["as_of"].iloc[0])
         return pd.Timestamp.today().normalize()
 
-    def window(self) -> dict[str, pd.DataFrame]:
+    def window(self, needs: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
         """The clean tables with the orders and interactions dated after :attr:`as_of` left out
-        (they stay in :attr:`tables`): what an analysis of the period up to as_of reads."""
+        (they stay in :attr:`tables`): what an analysis of the period up to as_of reads.
+
+        ``needs``: the tables the notebook cannot do without; when one has no row left, an AnalysisError
+        says why in words (not in the source, every row set aside by the cleaning and for which
+        reason, or every row dated after as_of) instead of a KeyError or an empty result later.
+        """
         out = dict(self.tables)
         end = self.as_of + pd.Timedelta(days=1)
         for name, column in (("orders", "order_date"), ("interactions", "date")):
             if name in out and column in out[name] and (out[name][column] >= end).any():
                 out[name] = out[name][out[name][column] < end].reset_index(drop=True)
+        for name in needs:
+            if problem := self._none_left(name, out):
+                raise AnalysisError(f"This notebook needs the {name}, but {problem}")
         return out
+
+    def _none_left(self, name: str, window: dict[str, pd.DataFrame]) -> str | None:
+        """Why table ``name`` has no row in ``window``, or None when it has rows."""
+        if name in window and len(window[name]):
+            return None
+        if name not in self.reconciliation.index:
+            return (f"the source holds no {name} table. Name it in source.tables.{name} (custlab validate "
+                    f"lists the tables it finds).")
+        total = int(self.reconciliation.loc[name, "input"])
+        if name in self.tables and len(self.tables[name]):
+            later = int(self.period.loc[name, "after_as_of"]) if name in self.period.index else len(self.tables[name])
+            return (f"all {later:,} clean {name} are dated after as_of {self.as_of:%Y-%m-%d}. Set as_of in "
+                    f"your parameters to a later day, or leave it empty for the day of the latest one.")
+        reasons = self.quarantine[(self.quarantine["table"] == name) & (self.quarantine["scope"] == "row")]
+        counts = reasons["reason"].value_counts()
+        said = ", ".join(f"{reason} ({n:,})" for reason, n in counts.head(3).items()) or "none recorded"
+        return (f"the cleaning set all {total:,} of them aside (reasons: {said}). 00_data_quality's report "
+                f"lists them in its quarantine; fix the source or the mapping, then run again.")
 
     def period_sentence(self, language: str = "en") -> str:
         """The period analysed, for the top of every notebook: first order to as_of, and how many

@@ -710,18 +710,27 @@ def check_schema(df: pd.DataFrame, table: str, location: str, tolerance: float =
     return out
 
 
-def validate_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> dict[str, int]:
-    """Read and schema-check every table of the source; return rows per table."""
-    source = open_source(params, columns)
+#: the tables every source must hold (:meth:`Source.read` refuses an empty one): every analysis starts from them
+NEEDED = ("customers", "orders")
+
+
+def require_tables(source: "Source") -> None:
+    """Raise a SchemaError naming the table when ``source`` lacks one of :data:`NEEDED`."""
     tables = source.available()
-    for needed in ("customers", "orders"):
+    for needed in NEEDED:
         if needed not in tables:
             derive = (" A transaction log without one can derive it from the orders: source.tables.customers: "
                       "{query: \"SELECT DISTINCT customer_id, customer_id AS name FROM 'orders.csv' WHERE customer_id "
                       "IS NOT NULL\"} (with your file and column names; see the README)." if needed == "customers" else "")
             raise SchemaError(f"The source {source.location} has no '{needed}' table; name it in source.tables.{needed}."
                               + derive)
-    return {t: len(source.read(t)) for t in tables}
+
+
+def validate_source(params: config.SourceParams, columns: dict[str, str] | str = ()) -> dict[str, int]:
+    """Read and schema-check every table of the source; return rows per table."""
+    source = open_source(params, columns)
+    require_tables(source)
+    return {t: len(source.read(t)) for t in source.available()}
 
 
 # --------------------------------------------------------------------------- cache
@@ -743,6 +752,7 @@ def canonical_folder(params: config.BaseParams, cache_dir: Path = config.CACHE_D
 
     def fill(tmp: Path) -> None:
         source = open_source(params.source, params.columns)
+        require_tables(source)  # else an empty folder would be cached, and every notebook fail on its own
         for name in source.available():
             source.read(name).to_parquet(tmp / f"{name}.parquet", index=False)
 
