@@ -22,8 +22,10 @@ demo: $(STAMP)
 	$(BIN)/custlab sample --if-missing
 	$(BIN)/custlab run
 
+# the test files are shared between TEST_JOBS processes (one per core here); TEST_JOBS=0 runs them in this one
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 # as root (a container), Jupyter refuses to start without --allow-root; LAB_ARGS for more options
 lab: $(STAMP)

@@ -30,13 +30,17 @@ def project_sample(tmp_path_factory) -> tuple[Path, dict]:
     itself, generated there when missing as `make demo` would, so that the notebooks run with their
     defaults and the tests that need the full-size sample share it and its clean-table cache; a
     folder of its own when data/sample holds a sample of another size or seed."""
+    import fcntl
     import inspect
 
     from custlab import config
 
     defaults = {k: v.default for k, v in inspect.signature(sample.generate).parameters.items() if k in ("customers", "seed")}
-    if not config.SAMPLE_DB.exists():
-        sample.generate(config.SAMPLE_DIR)
+    config.DATA_DIR.mkdir(exist_ok=True)
+    with open(config.DATA_DIR / ".sample.lock", "w") as lock:  # pytest-xdist: one worker generates, the other waits
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not config.SAMPLE_DB.exists():
+            sample.generate(config.SAMPLE_DIR)
     truth = json.loads((config.SAMPLE_DIR / "truth.json").read_text(encoding="utf-8"))
     made = truth.get("counts", {}).get("customers", 0)  # (the planted duplicates come on top of the companies asked for)
     if truth.get("seed") == defaults["seed"] and defaults["customers"] <= made <= 1.1 * defaults["customers"]:

@@ -168,13 +168,15 @@ def test_command_process_never_imports_nbformat_and_kernels_use_private_sockets(
     # the command itself only reads JSON (a NotebookNode in a worker's result once pulled it in).
     # Kernels listen on Unix sockets in a temporary folder that is removed with the kernel, and
     # ipykernel's "running over TCP without encryption" warning no longer reaches the output.
+    # TMPDIR is deep here, as a scheduler's private folder can be: too deep for a Unix socket path.
     _nb(notebooks / "g_dict.ipynb", "from custlab import report\nreport.record('by_tier', {'high': [1, 2]})")
     script = (f"import sys; from custlab import runner; from pathlib import Path\n"
               f"r = runner.run(out=Path({str(tmp_path / 'reports')!r}), only=['g_dict'], "
               f"notebooks_dir=Path({str(notebooks)!r}), params_dir=Path({str(params_dir)!r}))\n"
               f"print(r.ok, r.outcomes[0].metrics, sorted(m for m in sys.modules if m in ('nbformat', 'jsonschema')))")
-    private_tmp = tmp_path / "tmp"
+    private_tmp = tmp_path / ("tmp-" + "d" * max(0, 100 - len(str(tmp_path))))
     private_tmp.mkdir()
+    assert len(str(private_tmp)) > 100
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TMPDIR": str(private_tmp)})
     assert done.stdout.split("\n")[-2].startswith("True {'by_tier': {'high': [1, 2]}}") and done.stdout.rstrip().endswith("[]"), done.stderr[-2000:]

@@ -7,8 +7,22 @@ preload overlap the command's own imports, validation and cache preparation.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import tempfile
 
 _CONTEXT = None
+# a Unix socket's path holds at most 107 bytes; the longest custlab makes is a kernel's,
+# SOCKETS/custlab-XXXXXXXX/kernel-XXXXXXXX/k-4 (multiprocessing's own, pymp-XXXXXXXX/listener-XXXXXXXX, is shorter)
+_SOCKET_PATH_ROOM = 107 - len("/custlab-XXXXXXXX/kernel-XXXXXXXX/k-4")
+
+
+def socket_root() -> str | None:
+    """Where the runner's Unix sockets go: the temporary folder, or /tmp when TMPDIR is too deep for
+    a socket path (a scheduler's or a test's private folder), where every bind would fail with
+    "AF_UNIX path too long" or ZMQ's "File name too long". None means the temporary folder."""
+    if len(os.fsencode(tempfile.gettempdir())) <= _SOCKET_PATH_ROOM or not os.access("/tmp", os.W_OK):
+        return None
+    return "/tmp"
 
 
 def context():
@@ -25,4 +39,8 @@ def start() -> None:
     from multiprocessing import forkserver
 
     context()
-    forkserver.ensure_running()
+    saved, tempfile.tempdir = tempfile.tempdir, socket_root() or tempfile.tempdir
+    try:  # multiprocessing makes its folder for the server's socket (once) with tempfile's default
+        forkserver.ensure_running()
+    finally:
+        tempfile.tempdir = saved

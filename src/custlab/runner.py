@@ -378,7 +378,7 @@ def _prepare_cache(validated: dict[str, config.BaseParams], files=(), reports: P
 
 
 def _execute_all(tasks, outcomes, jobs, timeout, folder, progress) -> None:
-    sockets = tempfile.mkdtemp(prefix="custlab-")  # the kernels' Unix sockets, removed even after a kill
+    sockets = tempfile.mkdtemp(prefix="custlab-", dir=_forkserver.socket_root())  # the kernels' Unix sockets, removed even after a kill
     try:
         _execute_tasks([{**task, "sockets": sockets} for task in tasks], outcomes, jobs, timeout, folder, progress)
     finally:
