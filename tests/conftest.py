@@ -36,7 +36,6 @@ def project_sample(tmp_path_factory) -> tuple[Path, dict]:
     from custlab import config
 
     defaults = {k: v.default for k, v in inspect.signature(sample.generate).parameters.items() if k in ("customers", "seed")}
-    config.DATA_DIR.mkdir(exist_ok=True)
     with open(config.DATA_DIR / ".sample.lock", "w") as lock:  # pytest-xdist: one worker generates, the other waits
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not config.SAMPLE_DB.exists():

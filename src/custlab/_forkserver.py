@@ -39,7 +39,8 @@ def start() -> None:
     from multiprocessing import forkserver
 
     context()
-    saved, tempfile.tempdir = tempfile.tempdir, socket_root() or tempfile.tempdir
+    saved = tempfile.tempdir
+    tempfile.tempdir = socket_root() or saved
     try:  # multiprocessing makes its folder for the server's socket (once) with tempfile's default
         forkserver.ensure_running()
     finally:
