@@ -20,7 +20,7 @@ def _cron_command() -> str:
     return fields[5]
 
 
-def test_the_readme_shows_the_shipped_cron_line_and_systemd_runs_the_same_command():
+def test_the_readme_shows_the_shipped_cron_line_and_systemd_runs_the_same_command(project_sample):  # monthly.yaml reads the sample
     command = _cron_command()
     readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert f"0 4 1 * * {command}" in readme
