@@ -343,11 +343,19 @@ def _start_run(notebooks, params_dir, out, only, tmp):
     deadline = time.time() + 60
     while time.time() < deadline:
         tree = psutil.Process(proc.pid).children(recursive=True)
-        if any("ipykernel_launcher" in " ".join(p.cmdline()) for p in tree if p.is_running()):
+        if any("ipykernel_launcher" in _command_line(p) for p in tree):
             break
         time.sleep(0.2)
     time.sleep(1.5)  # the kernel is in the sleeping cell
     return proc, psutil.Process(proc.pid).children(recursive=True)
+
+
+def _command_line(process) -> str:
+    """Its command line, or '' once it has ended (a process can end between two looks at it)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return ""
 
 
 def _gone(processes, within: float) -> list:
@@ -357,7 +365,7 @@ def _gone(processes, within: float) -> list:
         if not alive:
             return []
         time.sleep(0.2)
-    return [" ".join(p.cmdline())[:120] for p in alive]
+    return [_command_line(p)[:120] for p in alive]
 
 
 def test_sigterm_stops_the_notebooks_and_the_report_says_so(notebooks, params_dir, tmp_path):
