@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from custlab import config, matching
+from custlab import config
+from custlab.data import matching
 
 
 def pairwise(clusters) -> set:

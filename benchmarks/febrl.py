@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from custlab import matching
+from custlab.data import matching
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_PYTHON = ROOT / "benchmarks" / ".recordlinkage-env" / "bin" / "python"

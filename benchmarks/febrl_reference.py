@@ -8,7 +8,7 @@ suburb and state equal; surname Jaro-Winkler >= 0.85; address_1 Levenshtein >= 0
 more than 3 agree). The candidate pairs are the union of four blocking passes: records sharing a
 given name, a surname, a date of birth or a postcode. Writes the matched pairs to
 tests/results/febrl<N>_recordlinkage.csv; tests/test_matching.py checks that
-custlab.matching.find_duplicates with the same settings finds the same pairs.
+custlab.data.matching.find_duplicates with the same settings finds the same pairs.
 """
 import json
 import sys

@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from custlab import value
+from custlab.analyses import value
 
 REPEATS = 3
 CUSTOMERS = 1_000_000
@@ -54,7 +54,7 @@ def timed(fn) -> float:
 def peak_memory_mb(path: Path) -> float:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of this process
     # (which holds the 10M-row frame it just wrote) would report the parent's size
-    code = ("import re, sys; from custlab import value; value.rfm(sys.argv[1], as_of=sys.argv[2]); "
+    code = ("import re, sys; from custlab.analyses import value; value.rfm(sys.argv[1], as_of=sys.argv[2]); "
             "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) / 1024)")
     return float(subprocess.run([sys.executable, "-c", code, str(path), AS_OF], check=True, capture_output=True, text=True).stdout)
 

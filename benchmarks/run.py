@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from custlab import config, sample
+from custlab import config
+from custlab.data import sample
 
 REPEATS = 5
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from custlab import sample
+from custlab.data import sample
 
 SMALL = 400
 
@@ -52,7 +52,8 @@ def project_sample(tmp_path_factory) -> tuple[Path, dict]:
 def mid_sample(tmp_path_factory):
     """3,000 customers, cleaned: enough orders per segment, and customers per size class and
     industry, for the planted behaviour and propensity to show. Returns (clean tables, truth)."""
-    from custlab import cleaning, config
+    from custlab.data import cleaning
+    from custlab import config
 
     folder = tmp_path_factory.mktemp("mid")
     truth = sample.generate(folder, customers=3000, seed=3)

@@ -7,7 +7,9 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from custlab import accounts, cleaning, config, report
+from custlab.analyses import accounts
+from custlab.data import cleaning
+from custlab import config, report
 from custlab.errors import AnalysisError
 
 
@@ -57,7 +59,7 @@ def test_planted_key_accounts_rank_high_on_the_index(clean_small, small_truth):
 
 
 def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
-    from custlab import value
+    from custlab.analyses import value
     params, tables = clean_small
     summary = value.rfm(tables["orders"], as_of=params.as_of)
     res = accounts.rfmai(summary, tables["customers"], k_range=(3, 6), random_state=0)
@@ -79,7 +81,7 @@ def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
     assert again.labels.equals(res.labels)
     shuffled = accounts.rfmai(summary.sample(frac=1, random_state=1), tables["customers"], k_range=(3, 6), random_state=0)
     assert shuffled.labels.equals(res.labels) and shuffled.profile.equals(res.profile)  # row order does not matter
-    from custlab import value as v
+    from custlab.analyses import value as v
     tiers = v.value_tiers(summary["monetary"])
     actions = config.KeyAccountSettings().actions("en")
     by_class = accounts.class_strategy(res, tiers, actions)
@@ -230,7 +232,7 @@ def test_an_analysis_date_outside_the_orders_says_what_to_set():
 
 def test_the_churn_rule_follows_its_params(clean_small):
     import dataclasses
-    from custlab import value
+    from custlab.analyses import value
     params, tables = clean_small
     ka = params.key_accounts
     default = accounts.screen(tables, params.as_of, ka).rule

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from custlab import cache, config
+from custlab.data import cache
+from custlab import config
 
 
 def test_file_digest_is_remembered_across_processes_until_the_file_changes(tmp_path, monkeypatch):
@@ -44,13 +45,13 @@ def test_the_commands_cache_check_needs_no_pandas_and_finds_the_cleanings_folder
     # the runner's command decides whether to clean before any notebook starts; importing pandas,
     # sources and cleaning for that took 0.38 s of every run
     (tmp_path / "mine.yaml").write_text(f"source:\n  path: {small_sample / 'crm.duckdb'}\n", encoding="utf-8")
-    script = (f"import sys; from pathlib import Path; from custlab import cache, config\n"
+    script = (f"import sys; from pathlib import Path; from custlab import config; from custlab.data import cache\n"
               f"files = [Path({str(tmp_path / 'mine.yaml')!r})]\n"
               f"p = config.load_params('10_key_accounts', files)\n"
               f"print(cache.clean_folder(p, files)); print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))")
     folder, modules = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
     assert modules == "[]"
-    from custlab import cleaning
+    from custlab.data import cleaning
 
     files = [tmp_path / "mine.yaml"]
     params = config.load_params("10_key_accounts", files)
@@ -74,7 +75,7 @@ def test_every_source_setting_keys_the_table_cache(small_sample):
 
 
 def test_a_damaged_cache_folder_is_rebuilt_not_read(small_sample, tmp_path, caplog):
-    from custlab import cleaning
+    from custlab.data import cleaning
 
     params = config.load_params("10_key_accounts", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
     first = cleaning.load_clean(params, cache_dir=tmp_path)

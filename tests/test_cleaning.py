@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import cleaning, config, sources
+from custlab.data import cleaning, sources
+from custlab import config
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_unit_mistakes_corrected_only_when_proved(result, small_truth, raw):
 
 
 def test_standardization_recovers_planted_spellings(result, small_truth, raw):
-    from custlab import reference
+    from custlab.data import reference
     customers = result.tables["customers"].set_index("customer_id")
     written = raw["customers"].set_index("customer_id")
     variants = [v for v in small_truth["spelling_variants"]  # skip values that the sample later blanked

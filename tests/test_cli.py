@@ -90,7 +90,8 @@ def test_sample_export_then_clean_tables_out_for_the_crm(tmp_path):
 
 
 def test_an_unexpected_error_is_called_a_bug_with_its_traceback_in_a_file(tmp_path, monkeypatch, capsys):
-    from custlab import cli, runner
+    from custlab import cli
+    from custlab.run import runner
 
     def broken(reports):
         raise RuntimeError("boom")

@@ -189,16 +189,16 @@ def test_values_at_the_edges_are_allowed(params_dir, tmp_path):
 
 
 def test_the_checked_names_match_the_analyses():
-    from custlab import accounts
+    from custlab.analyses import accounts
     assert tuple(accounts.CRITERIA_DIRECTION) == config.INDEX_CRITERIA
     assert tuple(config.KeyAccountSettings().strategy) == config.STRATEGY_GROUPS
     import typing
 
-    from custlab import factors
+    from custlab.analyses import factors
     hints = typing.get_type_hints(config.FactorSettings)
     assert typing.get_args(hints["method"]) == factors.METHODS
     assert set(typing.get_args(hints["rotation"])) == set(factors.ROTATIONS)
-    from custlab import segments
+    from custlab.analyses import segments
     assert typing.get_args(typing.get_type_hints(config.SegmentSettings)["method"]) == segments.METHODS
 
 

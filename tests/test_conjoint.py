@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import conjoint
+from custlab.analyses import conjoint
 from custlab.errors import AnalysisError
 
 HERE = Path(__file__).parent

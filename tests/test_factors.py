@@ -1,4 +1,4 @@
-"""custlab.factors against R psych on its public bfi data (tests/results/psych_bfi_*, written by
+"""custlab.analyses.factors against R psych on its public bfi data (tests/results/psych_bfi_*, written by
 `make psych-reference`), and against the survey structure planted in the sample database."""
 from itertools import combinations
 from pathlib import Path
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from custlab import factors, sample
+from custlab.analyses import factors
+from custlab.data import sample
 from custlab.errors import AnalysisError
 
 DATA = Path(__file__).parent / "data"

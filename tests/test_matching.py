@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab import matching
+from custlab.data import matching
 from custlab.errors import CleaningError
 
 
@@ -98,7 +98,8 @@ def _pairwise(clusters: pd.Series) -> set:
     dict(fuzzy={"name": 0.9, "contact": 0.8}, block=["name:4", "city+contact"]),
 ])
 def test_planted_duplicates_found_by_keys_alone_and_by_fuzzy_fields_alone(small_sample, small_truth, settings):
-    from custlab import config, sources
+    from custlab import config
+    from custlab.data import sources
     params = config.load_params("00_data_quality", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
     customers = sources.load_tables(params, ["customers"], cache_dir=small_sample / "cache")["customers"].set_index("customer_id")
     true = {tuple(sorted((d["customer_id"], d["original"]))) for d in small_truth["duplicates"]}
@@ -200,7 +201,7 @@ def test_febrl_true_duplicates_found(n, recall):
 
 
 def _codes(n: int) -> list[str]:
-    from custlab.reference import CREDIT_CODE_CHARS, credit_code_check, org_code_check
+    from custlab.data.reference import CREDIT_CODE_CHARS, credit_code_check, org_code_check
 
     out = []
     for i in range(n):
@@ -242,12 +243,13 @@ def test_a_star_around_a_record_without_code_joins_it_to_its_strongest_link_only
 
 
 def test_no_merged_group_of_the_sample_holds_two_credit_codes(small_sample, small_truth):
-    from custlab import config, cleaning
+    from custlab import config
+    from custlab.data import cleaning
 
     params = config.load_params("00_data_quality", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
     result = cleaning.load_clean(params, cache_dir=small_sample / "cache")
     raw = result.merge_log.melt(id_vars="entity", value_vars=["survivor_id", "merged_id"], value_name="customer_id")
-    from custlab import sources
+    from custlab.data import sources
 
     codes = sources.load_tables(params, ["customers"], cache_dir=small_sample / "cache")["customers"].set_index("customer_id")["credit_code"]
     valid = matching.normalize_credit_code(codes)

@@ -59,7 +59,7 @@ def test_chart_helpers_label_in_the_report_language():
     fig = plots.correspondence_map(coords, pd.Series([0.9, 0.1]), "zh")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["行业", "品类"]
     matplotlib.pyplot.close(fig)
-    from custlab import factors
+    from custlab.analyses import factors
     parallel = factors.ParallelAnalysis(pd.DataFrame({"observed": [3.0, 1.5, 0.5], "random": [1.2, 1.0, 0.8]},
                                                      index=pd.RangeIndex(1, 4, name="component")), 2, 2, 0.95)
     fig = plots.scree_plot(parallel, "zh")

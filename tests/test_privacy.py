@@ -1,6 +1,6 @@
 import pandas as pd
 
-from custlab import privacy, reference
+from custlab.data import privacy, reference
 
 
 def test_mask_personal_columns_only():
@@ -33,7 +33,7 @@ def test_pseudonyms_are_stable_and_salted():
 
 
 def test_credit_codes_counted_present_valid_invalid_and_none_without_the_column():
-    from custlab import cleaning
+    from custlab.data import cleaning
 
     customers = pd.DataFrame({"credit_code": ["91350100M000100Y43", "91350100M000100Y44", " ", None]})
     assert cleaning.credit_code_check(customers).to_dict() == {"present": 2, "valid": 1, "invalid": 1, "missing": 2}

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from custlab import config, prospects
+from custlab import config
+from custlab.analyses import prospects
 from custlab.errors import AnalysisError
 
 

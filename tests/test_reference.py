@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from custlab import reference
+from custlab.data import reference
 from custlab.errors import ParamsError
 
 

@@ -1,4 +1,4 @@
-"""custlab.regression against NIST StRD's certified Longley results, LMG against its definition,
+"""custlab.analyses.regression against NIST StRD's certified Longley results, LMG against its definition,
 and the satisfaction drivers planted in the sample survey."""
 from itertools import permutations
 from pathlib import Path
@@ -9,7 +9,8 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.datasets import longley
 
-from custlab import factors, regression, sample
+from custlab.analyses import factors, regression
+from custlab.data import sample
 from custlab.errors import AnalysisError
 
 LONGLEY = ["GNPDEFL", "GNP", "UNEMP", "ARMED", "POP", "YEAR"]

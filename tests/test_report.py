@@ -75,7 +75,9 @@ def test_every_csv_custlab_writes_is_safe_to_open_in_a_spreadsheet(tmp_path):
     # OWASP's CSV injection: a cell that begins with = + - @ tab or CR is a formula to Excel
     import csv
 
-    from custlab import cleaning, config, prospects, segments, value
+    from custlab.data import cleaning
+    from custlab import config
+    from custlab.analyses import prospects, segments, value
 
     risky = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
     customers = pd.DataFrame({"customer_id": ["=C1", "C2", "C3", "C4", "C5", "C6"], "name": risky, "contact": ["@王伟"] + ["李娜"] * 5,

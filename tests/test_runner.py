@@ -13,7 +13,8 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from custlab import _engine, _forkserver, config, runner
+from custlab.run import _engine, _forkserver, runner
+from custlab import config
 from custlab.errors import ParamsError
 
 SECRET_CODE = "ANALYST_ONLY_CODE_MARKER = 1"
@@ -170,7 +171,7 @@ def test_command_process_never_imports_nbformat_and_kernels_use_private_sockets(
     # ipykernel's "running over TCP without encryption" warning no longer reaches the output.
     # TMPDIR is deep here, as a scheduler's private folder can be: too deep for a Unix socket path.
     _nb(notebooks / "g_dict.ipynb", "from custlab import report\nreport.record('by_tier', {'high': [1, 2]})")
-    script = (f"import sys; from custlab import runner; from pathlib import Path\n"
+    script = (f"import sys; from custlab.run import runner; from pathlib import Path\n"
               f"r = runner.run(out=Path({str(tmp_path / 'reports')!r}), only=['g_dict'], "
               f"notebooks_dir=Path({str(notebooks)!r}), params_dir=Path({str(params_dir)!r}))\n"
               f"print(r.ok, r.outcomes[0].metrics, sorted(m for m in sys.modules if m in ('nbformat', 'jsonschema')))")
@@ -241,7 +242,7 @@ def test_validation_fails_before_anything_runs(notebooks, params_dir, tmp_path):
 def test_killed_run_leaves_latest_intact(notebooks, params_dir, tmp_path):
     out = tmp_path / "reports"
     good = runner.run(out=out, only=["a_ok"], notebooks_dir=notebooks, params_dir=params_dir)
-    script = (f"from custlab import runner; from pathlib import Path\n"
+    script = (f"from custlab.run import runner; from pathlib import Path\n"
               f"runner.run(out=Path({str(out)!r}), only=['c_sleeps'], notebooks_dir=Path({str(notebooks)!r}), "
               f"params_dir=Path({str(params_dir)!r}))")
     private_tmp = tmp_path / "tmp"
@@ -334,7 +335,7 @@ def test_progress_names_notebook_cell_and_elapsed_on_a_terminal_and_stays_quiet_
 
 def _start_run(notebooks, params_dir, out, only, tmp):
     """A run in a process of its own, as the scheduler starts one; returns it once a kernel is working."""
-    script = (f"import sys; from custlab import runner; from custlab.errors import RunInterrupted; from pathlib import Path\n"
+    script = (f"import sys; from custlab.run import runner; from custlab.errors import RunInterrupted; from pathlib import Path\n"
               f"try:\n    runner.run(out=Path({str(out)!r}), only={only!r}, jobs=1, notebooks_dir=Path({str(notebooks)!r}), "
               f"params_dir=Path({str(params_dir)!r}))\n"
               f"except RunInterrupted as exc:\n    print(exc, file=sys.stderr); sys.exit(128 + exc.signum)")
@@ -419,7 +420,7 @@ def test_with_several_jobs_the_longest_notebooks_start_first(tmp_path):
     # last runs' seconds: the newest successful one per notebook counts; a failed run's does not
     import json
 
-    from custlab.runs import longest_first
+    from custlab.run.folders import longest_first
 
     def manifest(run_id, notebooks):
         (tmp_path / run_id).mkdir()

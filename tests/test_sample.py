@@ -2,7 +2,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from custlab import reference, sample
+from custlab.data import reference, sample
 
 
 @pytest.fixture(scope="module")

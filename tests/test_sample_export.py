@@ -1,10 +1,12 @@
-"""The sample as a Chinese CRM export (custlab.sample_export) cleans to the same tables and truth."""
+"""The sample as a Chinese CRM export (custlab.data.sample_export) cleans to the same tables and truth."""
 import json
 
 import pandas as pd
 import pytest
 
-from custlab import accounts, cleaning, config, sample_export, sources
+from custlab.analyses import accounts
+from custlab.data import cleaning, sample_export, sources
+from custlab import config
 
 
 @pytest.fixture(scope="module")

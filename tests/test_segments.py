@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from custlab import segments
+from custlab.analyses import segments
 from custlab.errors import AnalysisError
 
 

@@ -3,7 +3,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from custlab import config, sources, value
+from custlab import config
+from custlab.data import sources
+from custlab.analyses import value
 from custlab.errors import AnalysisError
 
 RESULTS = Path(__file__).parent / "results"

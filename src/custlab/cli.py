@@ -27,13 +27,13 @@ def _param_files(files: list[str]) -> list[Path]:
 
 
 def _cmd_run(args) -> int:
-    from . import _forkserver
+    from .run import _forkserver
 
     _forkserver.start()  # first, so that the workers' warm-up overlaps the imports below
-    from . import runner
+    from .run import runner
 
     if not args.files and not config.SAMPLE_DB.exists():
-        from . import sample
+        from .data import sample
 
         print(f"Generating the sample database {config.SAMPLE_DB} (first run) ...", file=sys.stderr)
         sample.generate(config.SAMPLE_DIR)
@@ -46,10 +46,10 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_sample(args) -> int:
-    from . import sample
+    from .data import sample
 
     if args.export:
-        from . import sample_export
+        from .data import sample_export
 
         truth = sample_export.export_fresh(Path(args.export).expanduser().absolute(), args.format, args.customers, args.seed)
         print(f"wrote the sample as a {args.format} export to {args.export}: {truth['counts']}; "
@@ -66,7 +66,7 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_clean(args) -> int:
-    from . import cleaning
+    from .data import cleaning
 
     params = config.load_params("00_data_quality", _param_files(args.files))
     result = cleaning.load_clean(params, _param_files(args.files), cache_dir=config.CACHE_DIR)
@@ -80,7 +80,8 @@ def _cmd_clean(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from . import runner, sources
+    from .run import runner
+    from .data import sources
 
     notebooks = runner.discover(only=args.only)
     validated = runner.validate(notebooks, _param_files(args.files))
@@ -93,7 +94,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_list(args) -> int:
-    from . import runner
+    from .run import runner
 
     reports = Path(args.out) if args.out else config.REPORTS_DIR
     runner.sweep_killed(reports)
@@ -107,7 +108,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_cache(args) -> int:
-    from . import cache
+    from .data import cache
 
     reports = Path(args.out) if args.out else config.REPORTS_DIR
     gone = cache.prune(reports, args.keep)

@@ -103,7 +103,7 @@ def numbered_keys(prefix: str, what: str, where: str) -> dict[str, Any]:
 
 
 
-#: the key-account index's criteria (custlab.accounts.CRITERIA_DIRECTION computes them)
+#: the key-account index's criteria (custlab.analyses.accounts.CRITERIA_DIRECTION computes them)
 INDEX_CRITERIA = ("purchase_volume", "purchase_frequency", "revenue_volatility", "growth", "employees",
                   "annual_revenue", "interactions", "relationship_days")
 #: the groups of the key-account strategy table
@@ -154,7 +154,7 @@ class BaseParams:
 
 @dataclass(frozen=True)
 class DuplicateSettings:
-    """How duplicate customer records are found (see :func:`custlab.cleaning.find_duplicates`)."""
+    """How duplicate customer records are found (see :func:`custlab.data.cleaning.find_duplicates`)."""
 
     exact: list[str] = field(default_factory=lambda: ["credit_code", "phone", "email"])
     fuzzy: dict[str, float] = field(default_factory=lambda: {"name": 0.9, "contact": 0.8}, metadata=each(SHARE, values=True))
@@ -334,8 +334,8 @@ class FactorSettings:
 
     items: list[str] = field(default_factory=list)  # survey columns to analyse; empty = every q<number> column
     n_factors: int | None = field(default=None, metadata=number(1))  # None = parallel analysis decides
-    method: Literal["minres", "ml"] = "minres"  # as custlab.factors.METHODS
-    rotation: Literal["none", "varimax", "quartimax", "oblimin", "promax"] = "oblimin"  # as custlab.factors.ROTATIONS
+    method: Literal["minres", "ml"] = "minres"  # as custlab.analyses.factors.METHODS
+    rotation: Literal["none", "varimax", "quartimax", "oblimin", "promax"] = "oblimin"  # as custlab.analyses.factors.ROTATIONS
     loading_cut: float = field(default=0.3, metadata=number(0, 1))  # smaller loadings are left blank in tables
     parallel_iterations: int = field(default=100, metadata=number(20))
     alpha_minimum: float = field(default=0.7, metadata=SHARE)  # a scale below this is called unreliable
@@ -373,7 +373,7 @@ class SegmentSettings:
 
     months: int = field(default=24, metadata=number(2))  # the window of buying behaviour, up to as_of
     features: list[str] = field(default_factory=list)  # behaviour features to cluster on; empty = all of them
-    method: Literal["kmeans", "ward", "gmm"] = "kmeans"  # as custlab.segments.METHODS
+    method: Literal["kmeans", "ward", "gmm"] = "kmeans"  # as custlab.analyses.segments.METHODS
     k: int | None = field(default=None, metadata=number(2))  # None = chosen in k_range (silhouette; BIC for gmm)
     k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=K_RANGE)
     stability_iterations: int = field(default=30, metadata=number(10))  # bootstrap resamples for the Jaccard stability

@@ -71,7 +71,7 @@ def pareto_curve(tiers, language: str = "en"):
 
 def missing_heatmap(shares, language: str = "en"):
     """Share of missing values per column (rows: tables, columns: fields), e.g. from
-    :func:`custlab.sources.missing_by_table`."""
+    :func:`custlab.data.sources.missing_by_table`."""
     from .i18n import label, t, value_label
 
     fig, ax = new_figure(10, 0.6 * len(shares) + 2)
@@ -109,7 +109,7 @@ def correspondence_map(coords, inertia, language: str = "en"):
 
 
 def scree_plot(parallel, language: str = "en"):
-    """Eigenvalues of the survey answers against random data's (a :class:`custlab.factors.ParallelAnalysis`),
+    """Eigenvalues of the survey answers against random data's (a :class:`custlab.analyses.factors.ParallelAnalysis`),
     the number of factors kept marked."""
     from .i18n import label, t
 
@@ -140,7 +140,7 @@ def share_bars(shares, title: str, axis: str):
 
 
 def importance_bars(importance, outcome: str, language: str = "en"):
-    """Each driver's share of the explained variance (a :class:`custlab.regression.DriverModel`'s
+    """Each driver's share of the explained variance (a :class:`custlab.analyses.regression.DriverModel`'s
     ``importance``), largest on top; ``outcome`` as the title names it."""
     from .i18n import t
 
@@ -149,9 +149,9 @@ def importance_bars(importance, outcome: str, language: str = "en"):
 
 def segment_heatmap(z_means, names: dict[str, str] | None = None, language: str = "en"):
     """Each segment's feature means in standard deviations from the average customer (from
-    :func:`custlab.segments.z_means`), diverging around zero; ``names`` relabels the segments."""
+    :func:`custlab.analyses.segments.z_means`), diverging around zero; ``names`` relabels the segments."""
     from .i18n import t
-    from .segments import feature_label
+    from .analyses.segments import feature_label
 
     data = z_means.rename(index=names or {}, columns=lambda c: feature_label(c, language))
     fig, ax = new_figure(max(7, 0.9 * data.shape[1] + 2), 0.55 * len(data) + 2.2)
@@ -168,7 +168,7 @@ def segment_heatmap(z_means, names: dict[str, str] | None = None, language: str 
 
 def lift_bars(lift, language: str = "en"):
     """Lift over the average key-account rate per tenth of the score (a
-    :class:`custlab.prospects.PropensityModel`'s ``lift``), the average marked at 1."""
+    :class:`custlab.analyses.prospects.PropensityModel`'s ``lift``), the average marked at 1."""
     from .i18n import label, t
 
     fig, ax = new_figure(7, 4)

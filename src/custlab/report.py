@@ -3,7 +3,7 @@
 ``record`` stores a key number as a display output with the MIME type :data:`METRIC_MIME`, so
 the runner, the index page and the tests read it back from the executed notebook (no scrapbook).
 ``show`` displays a table together with a masked copy that the leadership export uses.
-Running the notebooks lives in :mod:`custlab.runner`.
+Running the notebooks lives in :mod:`custlab.run.runner`.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import i18n, privacy
+from . import i18n
+from .data import privacy
 
 if TYPE_CHECKING:  # pandas is imported where tables are shown; the runner's processes do without it
     import nbformat
@@ -270,7 +271,7 @@ def unquote(values: pd.Series) -> pd.Series:
 def csv_bytes(frame: pd.DataFrame | pd.Series, index: bool = True, encoding: str = "utf-8-sig") -> bytes:
     """``frame`` as CSV for spreadsheets: :func:`excel_safe`, in UTF-8 with BOM by default (Excel
     then opens the Chinese text). Every CSV custlab writes for people goes through here (not
-    :mod:`custlab.sample_export`, which imitates another system's export, values as that writes them)."""
+    :mod:`custlab.data.sample_export`, which imitates another system's export, values as that writes them)."""
     # CRLF ends rows, as Excel writes them; the csv module then quotes every cell holding a CR or LF,
     # which with LF alone it leaves bare (a CR inside a name would split its row for a reader)
     return excel_safe(frame).to_csv(index=index, lineterminator="\r\n").encode(encoding)

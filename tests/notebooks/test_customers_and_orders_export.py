@@ -3,14 +3,15 @@ import re
 
 import pytest
 
-from custlab import config, runner
+from custlab import config
+from custlab.run import runner
 
 
 @pytest.mark.slow
 def test_every_notebook_runs_on_an_export_of_customers_and_orders_only(small_sample, tmp_path):
     # the commonest real source: two GBK CSV files with Chinese headers and colloquial values
-    # (custlab.sample_export), no interactions, survey or prospects
-    from custlab import sample_export
+    # (custlab.data.sample_export), no interactions, survey or prospects
+    from custlab.data import sample_export
 
     export = tmp_path / "export"
     sample_export.export(small_sample, export, "csv-gbk", tables=("customers", "orders"))

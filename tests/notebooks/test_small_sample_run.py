@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from custlab import config, runner
+from custlab import config
+from custlab.run import runner
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from custlab import config, runner
+from custlab import config
+from custlab.run import runner
 
 
 @pytest.mark.slow
@@ -12,7 +13,7 @@ def test_a_transaction_log_of_order_lines_runs_as_the_readme_shows_on_the_requir
     # order lines summed into orders by a DuckDB query over the CSV, customers taken from the orders.
     # That leaves the required columns alone (customer id and name; order id, customer, date and
     # amount): every notebook runs, and every analysis that needs another column says it is left out
-    from custlab import sources
+    from custlab.data import sources
 
     import duckdb
     import numpy as np

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import cache, config
+from . import cache
+from .. import config
 from .cache import cache_key, cached_folder, column_mapping
-from .errors import SchemaError, SourceError
+from ..errors import SchemaError, SourceError
 
 # canonical tables: column -> kind; required columns and primary keys
 SCHEMAS: dict[str, dict[str, str]] = {

@@ -1,6 +1,6 @@
 """Matching records: normalization for comparison and duplicate detection on any table.
 
-Part of cleaning (re-exported by :mod:`custlab.cleaning`); kept apart because it is generic:
+Part of cleaning (re-exported by :mod:`custlab.data.cleaning`); kept apart because it is generic:
 it works on any table and any columns, not only on the customer database.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from . import reference
-from .errors import CleaningError
+from ..errors import CleaningError
 
 log = logging.getLogger(__name__)
 

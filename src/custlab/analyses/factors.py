@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import AnalysisError
-from .i18n import p_text, t
+from ..errors import AnalysisError
+from ..i18n import p_text, t
 
 METHODS = ("minres", "ml")
 ORTHOGONAL = ("varimax", "quartimax")

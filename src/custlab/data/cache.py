@@ -2,7 +2,7 @@
 
 The runner's command checks, before any notebook starts, whether the clean tables of this
 source and these cleaning settings exist; with the keys here it does so without pandas (importing
-:mod:`custlab.sources` and :mod:`custlab.cleaning` took 0.38 s of that check). Those modules use
+:mod:`custlab.data.sources` and :mod:`custlab.data.cleaning` took 0.38 s of that check). Those modules use
 the same functions.
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ import shutil
 import time
 from pathlib import Path
 
-from . import config
+from .. import config
 
-CLEANING_VERSION = 4  # bump when the logic of custlab.cleaning changes, so clean caches are rebuilt
-READER_VERSION = 10  # bump when custlab.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
+CLEANING_VERSION = 4  # bump when the logic of custlab.data.cleaning changes, so clean caches are rebuilt
+READER_VERSION = 10  # bump when custlab.data.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
 #                    4: fractional seconds; 5: times with a zone; 6: separators; 7: headers normalized, units in headers;
 #                    8: columns outside the schema typed as a CSV reader infers them; 9: decimal mark, inf rejected;
 #                    10: a source without customers or orders is refused, not cached empty)
@@ -97,7 +97,7 @@ SHIPPED_COLUMNS = "columns_zh.yaml"
 def column_mapping(columns: dict[str, str] | str) -> dict[str, str]:
     """The source->canonical mapping: the shipped Chinese headers (params/columns_zh.yaml), extended
     (and, key by key, overridden) by the user's mapping, a dict or the name of a YAML file in params/.
-    Headers are compared as :func:`custlab.sources.header_key` normalizes them."""
+    Headers are compared as :func:`custlab.data.sources.header_key` normalizes them."""
     shipped = config.PARAMS_DIR / SHIPPED_COLUMNS
     out = {str(k): str(v) for k, v in config.read_yaml(shipped).items()} if shipped.exists() else {}
     if isinstance(columns, dict):
@@ -128,7 +128,7 @@ def cache_key(params: config.SourceParams, columns: dict[str, str] | str = ()) -
 
 def clean_cache_key(params) -> str:
     """Key of the clean-table cache: the canonical-table key plus the cleaning settings and as_of."""
-    from . import __version__
+    from .. import __version__
 
     payload = repr((CLEANING_VERSION, __version__, params.as_of, config.to_dict(params)["cleaning"]))
     return cache_key(params.source, params.columns) + "-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
@@ -253,7 +253,7 @@ def prune(reports: Path, keep_runs: int = 1, cache_dir: Path = config.CACHE_DIR)
     that no other reports folder's runs used either; return them. The clean tables hold copies of
     personal data: pruned, they do not outlive the runs that need them. A folder no run stamped
     (an analyst's own notebook) is kept; the canonical tables go with the last clean tables made from them."""
-    from .runs import list_runs
+    from ..run.folders import list_runs
 
     runs = [m for m in list_runs(Path(reports)) if m.get("started")]
     if len(runs) < keep_runs or not cache_dir.exists():

@@ -125,7 +125,7 @@ def is_valid_credit_code(code: object) -> bool:
 
 
 # --------------------------------------------------------------------------- GB/T 4754-2017
-_DATA = Path(__file__).resolve().parent / "resources" / "reference"
+_DATA = Path(__file__).resolve().parents[1] / "resources" / "reference"
 _PUNCT = re.compile(r"[\s、，,。.;；:：/（）()\-_·&＋+]+")
 _LATIN = re.compile(r"^[a-z0-9 ]+$")
 _CODE = re.compile(r"^([a-t])?\s*(\d{2})(\d{1,2})?(?![\d])")
@@ -218,7 +218,7 @@ def match_industry(values, synonyms: dict[str, str] | None = None) -> pd.DataFra
     for text, code in (synonyms or {}).items():
         parsed = _parse_code(_key(code), divisions)
         if parsed is None:
-            from .errors import ParamsError
+            from ..errors import ParamsError
 
             raise ParamsError(f"cleaning.industry_synonyms: {text!r} maps to {code!r}, which is not a GB/T 4754-2017 "
                               "code: give a section letter (C), a division (36) or both (C36).")
@@ -349,7 +349,7 @@ def match_place(province, city, synonyms: dict[str, str] | None = None) -> pd.Da
     for text, target in (synonyms or {}).items():
         code = str(target) if str(target) in table.index else by_name.get(str(target))
         if code is None:
-            from .errors import ParamsError
+            from ..errors import ParamsError
 
             raise ParamsError(f"cleaning.place_synonyms: {text!r} maps to {target!r}, which is neither the name nor the "
                               "six-digit code of a GB/T 2260 unit (e.g. 绍兴市 or 330600).")

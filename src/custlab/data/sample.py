@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import reference as ref
-from .report import atomic_write_json
+from ..report import atomic_write_json
 
 CHUNK = 50_000
 START, END = pd.Timestamp("2024-07-01"), pd.Timestamp("2026-06-30")  # 24 months of orders

@@ -21,9 +21,9 @@ from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from .errors import AnalysisError
-from .i18n import label, t
-from .report import _capitalized, atomic_write, csv_bytes
+from ..errors import AnalysisError
+from ..i18n import label, t
+from ..report import _capitalized, atomic_write, csv_bytes
 from .value import analysis_date
 
 METHODS = ("kmeans", "ward", "gmm")

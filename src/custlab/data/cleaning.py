@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from . import config, reference
+from .. import config
+from . import reference
 from .cache import cached_folder, clean_folder, quality_params  # the cache key, with CLEANING_VERSION: bump it there
-from .errors import AnalysisError, CleaningError
+from ..errors import AnalysisError, CleaningError
 from .sources import exact_repeats
-from .i18n import VALUES, label, t, word
+from ..i18n import VALUES, label, t, word
 from .matching import (DuplicateResult, branch_parts, company_keys, find_duplicates, normalize_company, normalize_credit_code,  # noqa: F401
                        normalize_email, normalize_phone, normalize_text, normalized, phone_parts, without_extension, _text)
 
@@ -46,7 +47,7 @@ def credit_code_check(customers: pd.DataFrame) -> pd.Series:
 
 # --------------------------------------------------------------------------- standardization
 def standardize_industry(values: pd.Series, synonyms: dict[str, str] | None = None) -> pd.DataFrame:
-    """Free-text industries to GB/T 4754-2017 (:func:`custlab.reference.match_industry`):
+    """Free-text industries to GB/T 4754-2017 (:func:`custlab.data.reference.match_industry`):
     ``industry`` (the section's name, or the text as written where nothing matched),
     ``industry_section`` (A-T), ``industry_division`` (01-97) and ``industry_division_name``."""
     written = _text(values)
@@ -649,7 +650,7 @@ def clean(tables: dict[str, pd.DataFrame], params) -> CleanResult:
     Parameters
     ----------
     tables : dict of DataFrame
-        Canonical tables (from :func:`custlab.sources.load_tables`); not modified.
+        Canonical tables (from :func:`custlab.data.sources.load_tables`); not modified.
     params : DataQualityParams
         ``as_of`` (the end of the analysis window; null: the latest order's day) and ``cleaning``
         (every rule and threshold). Dates after today (plus ``future_date_tolerance_days``) are
@@ -881,7 +882,7 @@ def credit_sentence(codes: pd.Series, language: str = "en") -> str:
 
 
 def absent_note(absent: dict[str, list[str]], language: str = "en") -> str:
-    """The sentence naming the canonical columns the source lacks (:func:`custlab.sources.absent_columns`),
+    """The sentence naming the canonical columns the source lacks (:func:`custlab.data.sources.absent_columns`),
     table by table."""
     columns = "; ".join(f"{word(table, language, VALUES)}: {', '.join(word(c, language) for c in cols)}"
                         for table, cols in absent.items())
@@ -892,7 +893,7 @@ def write_followup_files(result: CleanResult, folder: str | Path) -> dict[str, P
     """Quarantined rows and values, the follow-up list and the merge log as UTF-8 CSV (with BOM,
     so that Excel opens the Chinese text) in ``folder``; written atomically. The merge log ends
     with the matched records that were kept apart (``decision`` kept_apart, and why)."""
-    from .report import atomic_write, csv_bytes
+    from ..report import atomic_write, csv_bytes
 
     folder = Path(folder)
     out = {}
@@ -909,7 +910,7 @@ def write_clean(result: CleanResult, folder: str | Path) -> dict[str, Path]:
     Every file is written atomically; nothing else in the folder is touched."""
     import io
 
-    from .report import atomic_write, csv_bytes
+    from ..report import atomic_write, csv_bytes
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

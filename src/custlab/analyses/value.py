@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 
 # {day} is the order date as a DATE or TIMESTAMP expression: the column itself when it is typed,
 # so that no row is cast (per-row casts cost as much as the aggregation)
@@ -61,7 +61,7 @@ def _orders_relation(con: duckdb.DuckDBPyConnection, orders) -> str:
 
 def analysis_date(orders: pd.DataFrame | None, as_of=None, date: str = "order_date") -> pd.Timestamp:
     """``as_of`` as a day, or when it is None the day of the latest order (today without orders):
-    what every order-level analysis takes as the end of its window, as :func:`custlab.cleaning.analysis_date`.
+    what every order-level analysis takes as the end of its window, as :func:`custlab.data.cleaning.analysis_date`.
 
     >>> analysis_date(pd.DataFrame({"order_date": pd.to_datetime(["2026-01-05 10:00", "2026-03-02 09:30"])}))
     Timestamp('2026-03-02 00:00:00')
@@ -381,14 +381,14 @@ def churn_watchlist(tiers: pd.DataFrame, p_alive: pd.Series, expected: pd.Series
 
 def write_tiers(tiers: pd.DataFrame, folder) -> Path:
     """This run's tier per customer (``tiers.csv``), for the next run's migration matrix."""
-    from .report import atomic_write, csv_bytes
+    from ..report import atomic_write, csv_bytes
 
     return atomic_write(Path(folder) / "tiers.csv", csv_bytes(tiers[["tier", "value"]].rename_axis("customer_id"), encoding="utf-8"))
 
 
 def read_tiers(path) -> pd.Series:
     """A tier per customer from an earlier run's ``tiers.csv``."""
-    from .report import unquote
+    from ..report import unquote
 
     df = pd.read_csv(path, dtype={"customer_id": str})
     return df.set_index(unquote(df["customer_id"]))["tier"].rename_axis("customer_id")

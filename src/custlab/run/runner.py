@@ -7,7 +7,7 @@ the executed notebook, analyst and leadership HTML, ``manifest.json``, ``index.h
 ``run.log``. ``reports/latest`` moves only when every notebook succeeded. A stop signal stops
 the notebooks with the run, and the report says how far each got.
 
-What runs inside a worker lives in :mod:`custlab._worker`; the index pages in :mod:`custlab.runs`.
+What runs inside a worker lives in :mod:`custlab.run._worker`; the index pages in :mod:`custlab.run.folders`.
 """
 from __future__ import annotations
 
@@ -33,13 +33,15 @@ from pathlib import Path
 from typing import Any
 
 
-from . import _forkserver, _worker, cache, config
-from .errors import CustlabError, ParamsError, RunInterrupted
+from . import _forkserver, _worker
+from ..data import cache
+from .. import config
+from ..errors import CustlabError, ParamsError, RunInterrupted
 from ._worker import kill_tree, publish_notebook
-from .report import atomic_symlink, atomic_write, atomic_write_json
-from .runs import list_runs, longest_first, previous_metrics, render_run_index, render_runs_index, sweep_killed  # noqa: F401 - list_runs is public here too
+from ..report import atomic_symlink, atomic_write, atomic_write_json
+from .folders import list_runs, longest_first, previous_metrics, render_run_index, render_runs_index, sweep_killed  # noqa: F401 - list_runs is public here too
 
-log = logging.getLogger("custlab.runner")
+log = logging.getLogger("custlab.run.runner")
 log.propagate = False  # the run log goes to run.log; the console gets the progress lines
 
 #: packages whose versions go into every manifest

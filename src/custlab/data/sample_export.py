@@ -1,7 +1,7 @@
 """The sample database written as a real Chinese CRM export, with the sample's truth.
 
 :func:`export` turns a generated sample (``crm.duckdb`` and ``truth.json``, see
-:mod:`custlab.sample`) into what users actually load: one file per table, Chinese headers, GBK
+:mod:`custlab.data.sample`) into what users actually load: one file per table, Chinese headers, GBK
 CSV or Excel, colloquial industries (汽车制造, 软件开发), short province names and county-level
 cities, revenue in 万元 (some values as 1.5亿), money as ￥12,000.00 and 12,000.00元, dates as
 2024年1月5日 or 2024/1/5, Chinese interaction words (官网访问, 参加活动), phone extensions, an
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import reference
-from .report import atomic_write, atomic_write_json
+from ..report import atomic_write, atomic_write_json
 
 FORMATS = ("csv-gbk", "xlsx")
 
@@ -202,7 +202,7 @@ def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", se
     Parameters
     ----------
     sample_dir : path
-        A folder holding ``crm.duckdb`` and ``truth.json`` (:func:`custlab.sample.generate`).
+        A folder holding ``crm.duckdb`` and ``truth.json`` (:func:`custlab.data.sample.generate`).
     out_dir : path
         Where the files go (created if missing): customers, orders, interactions, survey,
         prospects, conjoint_design and conjoint_responses, plus ``truth.json`` and ``custlab.yaml``.
@@ -214,7 +214,7 @@ def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", se
         The tables to write (the commonest real export has customers and orders only).
     """
     if fmt not in FORMATS:
-        from .errors import ParamsError
+        from ..errors import ParamsError
 
         raise ParamsError(f"Unknown export format {fmt!r}: use one of {', '.join(FORMATS)}.")
     sample_dir, out = Path(sample_dir), Path(out_dir)
@@ -243,7 +243,7 @@ def export(sample_dir: str | Path, out_dir: str | Path, fmt: str = "csv-gbk", se
 
 
 def export_fresh(out_dir: str | Path, fmt: str = "csv-gbk", customers: int = 5000, seed: int = 20240601) -> dict:
-    """Generate a sample (:func:`custlab.sample.generate`) and write it as an export into ``out_dir``."""
+    """Generate a sample (:func:`custlab.data.sample.generate`) and write it as an export into ``out_dir``."""
     import tempfile
 
     from . import sample

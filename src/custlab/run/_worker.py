@@ -1,8 +1,8 @@
-"""What runs in a worker process of :mod:`custlab.runner`: one notebook executed by Papermill
-(through the engine in :mod:`custlab._engine`), its executed notebook and both HTML files
+"""What runs in a worker process of :mod:`custlab.run.runner`: one notebook executed by Papermill
+(through the engine in :mod:`custlab.run._engine`), its executed notebook and both HTML files
 published, and the outcome reported to the command through a queue; also the cleaning process.
 
-Workers are forked from the fork server that :mod:`custlab._warm` preloads, so this module
+Workers are forked from the fork server that :mod:`custlab.run._warm` preloads, so this module
 imports no pandas: the command and its workers stay light.
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import i18n, report
-from .report import FAILURE_TAG, atomic_write, export_html, read_metrics
+from .. import i18n, report
+from ..report import FAILURE_TAG, atomic_write, export_html, read_metrics
 
-log = logging.getLogger("custlab.runner")
+log = logging.getLogger("custlab.run.runner")
 
 # OpenMP / BLAS pools (scikit-learn's k-means, numpy): sized to cores per parallel notebook. With
 # more threads than free cores, spinning OpenMP workers made k-means 20x slower in a kernel.
@@ -149,8 +149,8 @@ def exit_with_the_command(command: int, sockets: str | None = None, every: float
 
 
 def clean(params, files, command: int) -> None:
-    """:func:`custlab.cleaning.prepare_clean` in the cleaning process, which ends with the command."""
-    from . import cleaning
+    """:func:`custlab.data.cleaning.prepare_clean` in the cleaning process, which ends with the command."""
+    from ..data import cleaning
 
     exit_with_the_command(command)
     cleaning.prepare_clean(params, files)

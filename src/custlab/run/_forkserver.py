@@ -26,11 +26,11 @@ def socket_root() -> str | None:
 
 
 def context():
-    """The forkserver context whose server preloads :mod:`custlab._warm`."""
+    """The forkserver context whose server preloads :mod:`custlab.run._warm`."""
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = mp.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["custlab._warm"])
+        _CONTEXT.set_forkserver_preload(["custlab.run._warm"])
     return _CONTEXT
 
 

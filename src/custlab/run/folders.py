@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import config, i18n
-from .report import format_value, is_share
+from .. import config, i18n
+from ..report import format_value, is_share
 
 _STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
@@ -162,7 +162,7 @@ def sweep_killed(reports: Path = config.REPORTS_DIR) -> list[str]:
     """Mark the runs whose command died mid-run as ``killed`` in their manifest.json and remove
     their partial notebooks (``.NAME.partial.ipynb``, which hold unmasked data); return their ids.
     `custlab run` and `custlab list` call it."""
-    from .report import atomic_write_json
+    from ..report import atomic_write_json
 
     swept = []
     for manifest_path in reports.glob("*/manifest.json"):
