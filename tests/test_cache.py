@@ -121,3 +121,29 @@ def test_prune_removes_the_cache_folders_older_runs_used_and_keeps_the_newest_an
     assert new.exists() and shared.exists() and mine.exists() and not old.exists() and not tables_old.exists()
     assert not (shared / cache.USED / cache._reports_key(reports)).exists()  # this folder's claim on it is gone
     assert cache.prune(reports, keep_runs=2, cache_dir=cache_dir) == []
+
+
+def test_a_changed_cleaning_rule_changes_the_clean_cache_key(tmp_path, monkeypatch):
+    """The clean tables are keyed by the rules' own content: editing any cleaning module, the matching
+    or a reference table gives a new key (no hand-kept version to forget), and nothing else does."""
+    import shutil
+    from pathlib import Path
+
+    package = Path(cache.__file__).resolve().parents[1]
+    for entry in cache.CLEANING_RULES:
+        source, copy = package / entry, tmp_path / entry
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, copy)
+    before = cache.rules_digest(tmp_path)
+    assert before == cache.rules_digest()  # the copy holds the same rules
+    (tmp_path / "data" / "cleaning" / "orders.py").write_text("# a fix\n" + (tmp_path / "data" / "cleaning" / "orders.py").read_text())
+    after_fix = cache.rules_digest(tmp_path)
+    assert after_fix != before
+    (tmp_path / "data" / "cache.py").write_text("# not a rule\n")
+    assert cache.rules_digest(tmp_path) == after_fix
+
+    params = config.load_params("00_data_quality", overrides={"source": {"kind": "sql", "url": "sqlite://"}})
+    monkeypatch.setattr(cache, "cache_key", lambda *a, **k: "tables")
+    key = cache.clean_cache_key(params)
+    monkeypatch.setattr(cache, "_RULES_DIGEST", after_fix)
+    assert cache.clean_cache_key(params) != key

@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custlab.data import cleaning, sources
 from custlab import config
+from custlab.data import cleaning, sources
+from custlab.data.cleaning.ledger import _Ledger
+from custlab.errors import AnalysisError, CleaningError
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +222,7 @@ def test_duplicate_settings_min_agree_and_similarity_reach_the_merge(dq_params):
     out = cleaning.clean({"customers": customers, "orders": orders}, with_duplicates(fuzzy=fuzzy, min_agree=2))
     assert sorted(out.merge_log[["merged_id", "survivor_id"]].iloc[0]) == ["A", "B"] and out.balanced
     no_contact = customers.drop(columns="contact")
-    with pytest.raises(cleaning.CleaningError, match=r"min_agree is 3, but the customers table has only 2 of the fuzzy fields \(absent: contact\)"):
+    with pytest.raises(CleaningError, match=r"min_agree is 3, but the customers table has only 2 of the fuzzy fields \(absent: contact\)"):
         cleaning.clean({"customers": no_contact, "orders": orders}, with_duplicates(fuzzy=fuzzy, min_agree=3))
 
 
@@ -236,13 +238,13 @@ def test_to_survivors_matches_series_replace_and_keeps_the_dtype():
 def test_quarantine_in_order_equals_rule_by_rule_filtering():
     orders = pd.DataFrame({"order_id": ["1", "1", "2", "2", None, "3"], "amount": [None, 5.0, 7.0, 7.0, 1.0, -2.0],
                            "_row": range(1, 7)})
-    one_by_one = cleaning._Ledger()
+    one_by_one = _Ledger()
     o = orders
     o = one_by_one.quarantine_rows("orders", o, o["amount"].isna(), "_row", "missing_amount", "amount")
     o = one_by_one.quarantine_rows("orders", o, o["order_id"].isna(), "_row", "missing_order_id", "order_id")
     o = one_by_one.quarantine_rows("orders", o, o["order_id"].duplicated(), "order_id", "duplicate_order_id", "order_id")
     o = one_by_one.quarantine_rows("orders", o, o["amount"] < 0, "order_id", "negative_amount", "amount")
-    at_once = cleaning._Ledger()
+    at_once = _Ledger()
     kept = at_once.quarantine_in_order("orders", orders, [
         (lambda d, alive: d["amount"].isna(), "_row", "missing_amount", "amount"),
         (lambda d, alive: d["order_id"].isna(), "_row", "missing_order_id", "order_id"),
@@ -410,7 +412,7 @@ def test_the_ledger_never_calls_orders_kept_when_their_customers_are_gone(dq_par
     customers, orders = _company_tables()
     # every name blank: the customers are quarantined, and so are their orders (they used to be "kept"), and the
     # cleaning stops saying why instead of analysing nothing
-    with pytest.raises(cleaning.CleaningError, match=r"100% of the customers rows \(60 of 60\) are quarantined as missing_name: "
+    with pytest.raises(CleaningError, match=r"100% of the customers rows \(60 of 60\) are quarantined as missing_name: "
                                                      r"the column mapped to name is blank.*columns:"):
         cleaning.clean({"customers": customers.assign(name=None), "orders": orders}, dq_params)
     lenient = dataclasses.replace(dq_params, cleaning=dataclasses.replace(dq_params.cleaning, max_quarantine_share=1.0))
@@ -422,7 +424,7 @@ def test_the_ledger_never_calls_orders_kept_when_their_customers_are_gone(dq_par
 def test_ids_written_in_another_case_stop_the_cleaning_with_the_fix_and_fold_id_case_reads_them(dq_params, tmp_path):
     customers, orders = _company_tables()
     orders = orders.assign(customer_id=" " + orders["customer_id"].str.lower() + " ")
-    with pytest.raises(cleaning.CleaningError, match=r"orders rows \(120 of 120\) are quarantined as unknown_customer: 100% of "
+    with pytest.raises(CleaningError, match=r"orders rows \(120 of 120\) are quarantined as unknown_customer: 100% of "
                                                      r"them name a customer whose id differs only in case.*source.fold_id_case: true"):
         cleaning.clean({"customers": customers, "orders": sources.check_schema(orders, "orders", "test")}, dq_params)
     customers.to_csv(tmp_path / "customers.csv", index=False)
@@ -432,7 +434,7 @@ def test_ids_written_in_another_case_stop_the_cleaning_with_the_fix_and_fold_id_
     assert len(out.tables["orders"]) == 120 and set(out.tables["orders"]["customer_id"]) == set(customers["customer_id"])
     # ids of customers the table lacks altogether: a different fix
     other = orders.assign(customer_id="X" + orders["customer_id"].str.strip())
-    with pytest.raises(cleaning.CleaningError, match="the customers table lacks these customers: export both tables"):
+    with pytest.raises(CleaningError, match="the customers table lacks these customers: export both tables"):
         cleaning.clean({"customers": customers, "orders": sources.check_schema(other, "orders", "test")}, dq_params)
 
 
@@ -440,17 +442,17 @@ def test_a_notebook_that_needs_a_table_says_in_words_why_none_is_left(dq_params)
     customers, orders = _company_tables(3)
     out = cleaning.clean({"customers": customers, "orders": orders}, dq_params)
     assert len(out.window(needs=("customers", "orders"))["orders"]) == 6
-    with pytest.raises(cleaning.AnalysisError, match=r"needs the interactions, but the source holds no interactions table\. "
+    with pytest.raises(AnalysisError, match=r"needs the interactions, but the source holds no interactions table\. "
                                                      r"Name it in source.tables.interactions"):
         out.window(needs=("interactions",))
     # every order dated after as_of: said so, with the fix
     early = cleaning.clean({"customers": customers, "orders": orders}, dataclasses.replace(dq_params, as_of="2025-12-31"))
-    with pytest.raises(cleaning.AnalysisError, match=r"needs the orders, but all 6 clean orders are dated after as_of "
+    with pytest.raises(AnalysisError, match=r"needs the orders, but all 6 clean orders are dated after as_of "
                                                      r"2025-12-31\. Set as_of"):
         early.window(needs=("orders",))
     # every order set aside (too few rows for the quarantine gate): the reasons counted
     gone = cleaning.clean({"customers": customers, "orders": orders.assign(amount=-1.0)}, dq_params)
     assert gone.tables["orders"].empty
-    with pytest.raises(cleaning.AnalysisError, match=r"needs the orders, but the cleaning set all 6 of them aside "
+    with pytest.raises(AnalysisError, match=r"needs the orders, but the cleaning set all 6 of them aside "
                                                      r"\(reasons: negative_amount \(6\)\)\. 00_data_quality's report"):
         gone.window(needs=("customers", "orders"))

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from custlab import config
-from custlab.data import sources
+from custlab.data import cache as table_cache, sources
 from custlab.errors import SchemaError, SourceError
 
 TABLES = ("customers", "orders", "interactions", "survey", "conjoint_design", "conjoint_responses", "prospects")
@@ -183,7 +183,7 @@ def test_postgresql_serves_the_same_tables(postgres_url, small_sample, canonical
     assert set(pg.available()) == set(TABLES)
     for t in TABLES:
         _same(canonical[t], pg.read(t), f"postgres:{t}")
-    assert len(pg.fingerprint()) == len(TABLES)
+    assert len(table_cache.fingerprint(pg.params)) == len(TABLES)
 
 
 @pytest.mark.postgres
@@ -224,7 +224,7 @@ def test_missing_shares_come_from_parquet_null_counts(small_sample, tmp_path):
     raw["orders"].assign(备注=None).to_parquet(folder / "orders.parquet", index=False, write_statistics=False)
     import json
 
-    from custlab.data import cache as table_cache  # the planted file recorded as the cache's own (else it is rebuilt)
+    # the planted file recorded as the cache's own (else it is rebuilt)
     (folder / table_cache.CONTENTS).write_text(json.dumps(table_cache._describe(folder)), encoding="utf-8")
     counted = sources.missing_by_table(params, ("orders",), cache_dir=cache)
     assert counted.loc["orders", "备注"] == 1.0 and counted.loc["orders", "amount"] == 0

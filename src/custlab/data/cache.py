@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .. import config
 
-CLEANING_VERSION = 4  # bump when the logic of custlab.data.cleaning changes, so clean caches are rebuilt
 READER_VERSION = 10  # bump when custlab.data.sources reads values differently (2: 万/亿, placeholders; 3: whole floats as ids;
 #                    4: fractional seconds; 5: times with a zone; 6: separators; 7: headers normalized, units in headers;
 #                    8: columns outside the schema typed as a CSV reader infers them; 9: decimal mark, inf rejected;
@@ -109,9 +108,9 @@ def column_mapping(columns: dict[str, str] | str) -> dict[str, str]:
 def fingerprint(params: config.SourceParams) -> dict[str, str]:
     """SHA-256 of every input file of ``params``; for a database URL, of every table's content."""
     if params.kind == "sql":
-        from . import sources  # reads the tables
+        from .readers import Source  # reads the tables
 
-        return sources.Source(params).table_digests()
+        return Source(params).table_digests()
     path = config.resolve_path(params.path)
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     return {str(p): file_sha256(p) for p in files}
@@ -126,11 +125,42 @@ def cache_key(params: config.SourceParams, columns: dict[str, str] | str = ()) -
     return digest.hexdigest()[:16]
 
 
+#: what makes the clean tables from the canonical ones: the cleaning package (its rules by table),
+#: duplicate matching and the national reference tables, relative to the package folder
+CLEANING_RULES = ("data/cleaning", "data/matching.py", "data/reference.py", "resources/reference")
+_RULES_DIGEST: str | None = None
+
+
+def rules_digest(root: Path | None = None) -> str:
+    """SHA-256 (16 hex digits) of the cleaning rules' files, :data:`CLEANING_RULES` under ``root``
+    (the package folder).
+
+    The rules' version is their own content: a cleaning fix changes the key of every clean-table
+    cache without anyone remembering to bump a number (a hand-kept version once served stale tables).
+    Read as bytes, without importing the rules, so the runner's command stays free of pandas.
+    """
+    global _RULES_DIGEST
+    if root is None and _RULES_DIGEST is not None:
+        return _RULES_DIGEST
+    base = root or Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for entry in CLEANING_RULES:
+        path = base / entry
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".py", ".csv", ".yaml")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(base).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    if root is None:
+        _RULES_DIGEST = digest.hexdigest()[:16]
+        return _RULES_DIGEST
+    return digest.hexdigest()[:16]
+
+
 def clean_cache_key(params) -> str:
-    """Key of the clean-table cache: the canonical-table key plus the cleaning settings and as_of."""
+    """Key of the clean-table cache: the canonical-table key plus the cleaning rules' digest
+    (:func:`rules_digest`), the cleaning settings and as_of."""
     from .. import __version__
 
-    payload = repr((CLEANING_VERSION, __version__, params.as_of, config.to_dict(params)["cleaning"]))
+    payload = repr((rules_digest(), __version__, params.as_of, config.to_dict(params)["cleaning"]))
     return cache_key(params.source, params.columns) + "-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
