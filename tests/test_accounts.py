@@ -83,7 +83,7 @@ def test_rfmai_classes_separate_planted_segments(clean_small, small_truth):
     assert shuffled.labels.equals(res.labels) and shuffled.profile.equals(res.profile)  # row order does not matter
     from custlab.analyses import value as v
     tiers = v.value_tiers(summary["monetary"])
-    actions = config.KeyAccountSettings().actions("en")
+    actions = accounts.KeyAccountSettings().actions("en")
     by_class = accounts.class_strategy(res, tiers, actions)
     assert by_class["high_tier_share"].idxmax() == "C1"
     assert (by_class["action"] == by_class["main_tier"].map(actions)).all()
@@ -98,7 +98,7 @@ def test_tags_follow_the_thresholds():
                            "order_date": list(dates.repeat(20)) + [pd.Timestamp("2024-01-01")]})
     inter = pd.DataFrame({"customer_id": ["a", "a", "b", "b", "c"], "date": pd.Timestamp("2026-03-01"),
                           "kind": ["visit", "event", "visit", "event", "visit"], "count": [60, 24, 24, 12, 100]})
-    tags = accounts.customer_tags(customers, orders, inter, "2026-06-30", config.TagSettings())
+    tags = accounts.customer_tags(customers, orders, inter, "2026-06-30", accounts.TagSettings())
     assert tags["frequency"].to_dict() == {"a": "high", "b": "medium", "c": "low", "d": "dormant"}
     assert tags["interaction"].to_dict() == {"a": "high", "b": "medium", "c": "low", "d": "low"}
     assert tags["size"].tolist() == ["large", "small", "micro", "medium"]
@@ -161,7 +161,7 @@ def test_cross_by_column_joins_the_two_tables_or_says_there_is_nothing_to_cross(
 def test_strategy_table_and_missing_actions():
     tiers = pd.DataFrame({"tier": ["high", "high", "medium", "low"], "value": [100.0, 80.0, 10.0, 1.0]}, index=list("abcd"))
     classes = pd.Series(["C1", "C1", "C2", "C3"], index=list("abcd"), name="rfmai_class")
-    actions = config.KeyAccountSettings().actions("en")
+    actions = accounts.KeyAccountSettings().actions("en")
     table = accounts.strategy_table(tiers, pd.Index(["b"]), classes, actions)
     assert list(table.index) == ["high_at_risk", "high", "medium", "low"]
     assert table.loc["high_at_risk", "customers"] == 1 and table.loc["high", "action"] == actions["high"]
@@ -217,7 +217,7 @@ def test_an_analysis_date_outside_the_orders_says_what_to_set():
     orders = pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["a", "b"], "amount": [1.0, 2.0],
                            "order_date": pd.to_datetime(["2024-07-01", "2026-06-20"])})
     tables = {"orders": orders, "customers": pd.DataFrame({"customer_id": ["a", "b"]})}
-    settings = config.KeyAccountSettings()
+    settings = accounts.KeyAccountSettings()
     with pytest.raises(AnalysisError, match=r"as_of 2024-02-01 is before the first order \(2024-07-01\): no order counts\. "
                                             r"Set as_of in your parameters to a day from 2024-07-01 to 2026-06-20"):
         accounts.screen(tables, "2024-02-01", settings)
@@ -279,7 +279,7 @@ def test_without_repeat_buyers_bgnbd_is_left_out_and_the_rest_of_the_screening_s
     tables = dict(clean)
     orders = tables["orders"].drop_duplicates("customer_id").assign(order_date=pd.Timestamp("2026-06-30"))
     tables["orders"] = orders
-    settings = config.KeyAccountSettings()
+    settings = accounts.KeyAccountSettings()
     s = accounts.screen(tables, None, settings)
     assert s.bgnbd is None and s.repeat_buyers == 0 and s.p_alive.isna().all()
     assert len(s.tiers) == orders["customer_id"].nunique() and set(s.tiers["tier"]) == {"high", "medium", "low"}

@@ -105,7 +105,7 @@ def test_standardization_recovers_planted_spellings(result, small_truth, raw):
 
 
 def test_size_class_thresholds_take_the_larger_measure():
-    thresholds = config.CleaningSettings().size_classes
+    thresholds = cleaning.CleaningSettings().size_classes
     emp = pd.Series([1000, 999, 300, 50, 49, None, None, 10])
     rev = pd.Series([None, None, None, None, None, 4e8, 9.9e6, 1.0e8])
     assert cleaning.size_class(emp, rev, thresholds).tolist() == ["large", "medium", "medium", "small", "micro", "large", "micro", "medium"]

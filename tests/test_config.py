@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from custlab import config
+from custlab.analyses import accounts
 from custlab.errors import ParamsError
 
 
@@ -126,7 +127,7 @@ def test_strategy_actions_in_one_text_or_one_per_language(params_dir, tmp_path):
     ka = config.load_params("10_key_accounts", [mine], params_dir=params_dir).key_accounts
     assert ka.actions("zh") == {"high": "VIP 服务", "low": "线上服务", "medium": "培育"}
     assert ka.actions("en") == {"high": "VIP 服务", "low": "线上服务", "medium": "nurture"}  # no English: the Chinese
-    assert config.KeyAccountSettings().actions("zh")["high"] == "专属客户经理，季度业务回顾"
+    assert accounts.KeyAccountSettings().actions("zh")["high"] == "专属客户经理，季度业务回顾"
     mine.write_text("10_key_accounts:\n  key_accounts:\n    strategy:\n      high: {fr: service}\n", encoding="utf-8")
     with pytest.raises(ParamsError, match=r"strategy.yaml, key 'key_accounts.strategy.high' is \{'fr': 'service'\} "
                                           r"\(dict\); allowed: str or a mapping with keys en, zh"):
@@ -190,16 +191,16 @@ def test_values_at_the_edges_are_allowed(params_dir, tmp_path):
 
 def test_the_checked_names_match_the_analyses():
     from custlab.analyses import accounts
-    assert tuple(accounts.CRITERIA_DIRECTION) == config.INDEX_CRITERIA
-    assert tuple(config.KeyAccountSettings().strategy) == config.STRATEGY_GROUPS
+    assert tuple(accounts.CRITERIA_DIRECTION) == accounts.INDEX_CRITERIA
+    assert tuple(accounts.KeyAccountSettings().strategy) == accounts.STRATEGY_GROUPS
     import typing
 
     from custlab.analyses import factors
-    hints = typing.get_type_hints(config.FactorSettings)
+    hints = typing.get_type_hints(factors.FactorSettings)
     assert typing.get_args(hints["method"]) == factors.METHODS
     assert set(typing.get_args(hints["rotation"])) == set(factors.ROTATIONS)
     from custlab.analyses import segments
-    assert typing.get_args(typing.get_type_hints(config.SegmentSettings)["method"]) == segments.METHODS
+    assert typing.get_args(typing.get_type_hints(segments.SegmentSettings)["method"]) == segments.METHODS
 
 
 @pytest.mark.parametrize("notebook, section, text, message", [

@@ -9,6 +9,7 @@ from scipy.stats import spearmanr
 
 from custlab import config
 from custlab.analyses import prospects
+from custlab.data import cleaning
 from custlab.errors import AnalysisError
 
 
@@ -20,7 +21,7 @@ def test_prospect_scores_follow_the_planted_propensity(mid_sample):
     model = prospects.propensity_model(prospects.firmographics(tables["customers"], "customer_id", truth["as_of"]), target)
     assert model.auc > 0.65 and model.lift["lift"].iloc[0] > 1.8 and model.lift["captured"].iloc[-1] == 1
     pool = tables["prospects"]
-    pool = prospects.with_size_class(pool, config.DataQualityParams().cleaning)
+    pool = prospects.with_size_class(pool, cleaning.DataQualityParams().cleaning)
     assert pool["size_class"].value_counts().index.isin(["large", "medium", "small", "micro"]).all()
     scores = model.score(prospects.firmographics(pool, "prospect_id", truth["as_of"]))
     planted = pd.Series(truth["prospects"]["potential"]).reindex(scores.index)

@@ -75,12 +75,12 @@ def test_the_issue_targets_on_the_export(both):
     assert (c.loc[written, "industry_section"].isna()).mean() <= 0.01
     assert mine.unmatched.empty
     assert (c.loc[c["province"].notna() & (c["province"] != "未知"), "region"] != "未知").all()
-    assert set(mine.tables["interactions"]["kind"]) <= set(config.INTERACTION_KINDS)
+    assert set(mine.tables["interactions"]["kind"]) <= set(cleaning.INTERACTION_KINDS)
 
 
 def test_key_accounts_duplicates_and_decliners_recovered_as_on_the_sample(both, small_truth):
     def figures(result):
-        params = config.KeyAccountSettings()
+        params = accounts.KeyAccountSettings()
         s = accounts.screen(result.window(), result.as_of, params)
         planted, high = set(small_truth["key_accounts"]["customer_ids"]), set(s.tiers.index[s.tiers["tier"] == "high"])
         decliners, watch = set(small_truth["decliners"]["customer_ids"]), set(s.watchlist.index)

@@ -47,7 +47,7 @@ def test_k_is_chosen_on_groups_of_known_number(method):
 
 
 def test_ward_on_more_customers_than_it_can_hold_clusters_a_sample_and_assigns_the_rest(monkeypatch):
-    monkeypatch.setattr(segments, "WARD_ROWS", 60)
+    monkeypatch.setattr(segments._segments, "WARD_ROWS", 60)
     data = blobs(k=3, n=100)
     seg = segments.segment(data, ["a", "b", "c"], method="ward", k=3)
     assert adjusted_rand_score(data["group"], seg.labels) == 1.0
@@ -74,7 +74,7 @@ def test_stability_tells_real_groups_from_cuts_through_one_cloud():
 
 
 def test_stability_of_many_customers_resamples_a_random_subset(monkeypatch):
-    monkeypatch.setattr(segments, "STABILITY_ROWS", 90)
+    monkeypatch.setattr(segments._segments, "STABILITY_ROWS", 90)
     data = blobs(k=3)  # 240 customers
     seg = segments.segment(data, ["a", "b", "c"], k=3)
     jaccard = segments.jaccard_stability(data, seg, n_boot=5)

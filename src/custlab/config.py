@@ -9,6 +9,8 @@ type or a value out of range (field metadata from :func:`number` and :func:`allo
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
 import re
 import types
 import typing
@@ -21,7 +23,8 @@ import yaml
 
 from .errors import ParamsError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parents[1]
 PARAMS_DIR = PROJECT_ROOT / "params"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DATA_DIR = PROJECT_ROOT / "data"
@@ -102,14 +105,6 @@ def numbered_keys(prefix: str, what: str, where: str) -> dict[str, Any]:
                    f"{what} keys {prefix}1, {prefix}2, ... as {where} numbers them")
 
 
-
-#: the key-account index's criteria (custlab.analyses.accounts.CRITERIA_DIRECTION computes them)
-INDEX_CRITERIA = ("purchase_volume", "purchase_frequency", "revenue_volatility", "growth", "employees",
-                  "annual_revenue", "interactions", "relationship_days")
-#: the groups of the key-account strategy table
-STRATEGY_GROUPS = ("high", "high_at_risk", "medium", "medium_at_risk", "low")
-
-
 # --------------------------------------------------------------------------- dataclasses
 @dataclass(frozen=True)
 class SourceParams:
@@ -153,124 +148,6 @@ class BaseParams:
 
 
 @dataclass(frozen=True)
-class DuplicateSettings:
-    """How duplicate customer records are found (see :func:`custlab.data.cleaning.find_duplicates`)."""
-
-    exact: list[str] = field(default_factory=lambda: ["credit_code", "phone", "email"])
-    fuzzy: dict[str, float] = field(default_factory=lambda: {"name": 0.9, "contact": 0.8}, metadata=each(SHARE, values=True))
-    block: list[str] = field(default_factory=lambda: ["name:4", "city+contact"])
-    distinct: list[str] = field(default_factory=lambda: ["credit_code"])
-    max_key_group: int = field(default=20, metadata=number(2))
-    similarity: dict[str, Literal["ratio", "levenshtein", "jaro_winkler", "token_set"]] = field(default_factory=dict)  # per fuzzy field; default ratio
-    min_agree: int | None = field(default=None, metadata=number(1))  # match when this many fuzzy fields agree; None = every compared one
-    max_pairs: int = field(default=50_000_000, metadata=number(1))  # with min_agree: the most candidate pairs the blocks may give
-
-    def problems(self):
-        """(key, what is wrong) for settings that contradict each other."""
-        fields = ", ".join(self.fuzzy) or "none"
-        if self.min_agree is not None and self.min_agree > len(self.fuzzy):
-            yield "min_agree", f"is {self.min_agree}, more than the {len(self.fuzzy)} fuzzy fields ({fields}); allowed: at most {len(self.fuzzy)}"
-        for column in self.similarity:
-            if column not in self.fuzzy:
-                yield f"similarity.{column}", f"names a column that is not a fuzzy field ({fields}); add it to fuzzy or remove it"
-
-
-@dataclass(frozen=True)
-class OutlierSettings:
-    """Statistical outliers and unit mistakes (modified z-score of log values within a group)."""
-
-    robust_z: float = field(default=5.0, metadata=number(0, above=True))  # |modified z| of log10 values above this is an outlier
-    plausible_z: float = field(default=3.5, metadata=number(0, above=True))  # a unit correction must land within this (Iglewicz-Hoaglin cut-off)
-    unit_factors: list[float] = field(default_factory=lambda: [10000.0], metadata=each(number(1, above=True)))  # 元 vs 万元
-    order_amount_group: str | None = "product"  # compare order amounts within this column (absent from the data: not tested; None: all orders)
-    order_amount_per: str | None = None  # ... per unit of this column (e.g. quantity), or whole amounts
-    revenue_group: str | None = "industry"  # compare revenue per employee within this column (likewise)
-    min_group: int = field(default=20, metadata=number(3))  # groups smaller than this are not tested
-
-
-#: interaction kinds as Chinese CRM exports write them -> the canonical kinds the analyses count
-INTERACTION_KINDS = ("visit", "event", "call", "email", "meeting")
-ORDER_STATUSES = ("kept", "cancelled", "returned")
-
-
-def _kind_defaults() -> dict[str, str]:
-    words = {"visit": ("官网访问", "网站访问", "访问官网", "浏览", "网页浏览", "访问", "web visit"),
-             "event": ("参加活动", "活动", "展会", "研讨会", "会议活动", "沙龙", "webinar"),
-             "call": ("电话", "来电", "外呼", "电话沟通", "回访", "phone call"),
-             "email": ("邮件", "电子邮件", "e-mail", "mail"),
-             "meeting": ("拜访", "上门", "上门拜访", "面谈", "会面", "visit in person")}
-    return {w: kind for kind, ws in words.items() for w in (kind, *ws)}
-
-
-def _status_defaults() -> dict[str, str]:
-    words = {"kept": ("已完成", "完成", "已发货", "已签收", "已付款", "正常", "有效", "成交", "completed", "paid", "shipped"),
-             "cancelled": ("已取消", "取消", "作废", "已作废", "关闭", "已关闭", "canceled", "void"),
-             "returned": ("已退货", "退货", "退款", "已退款", "refunded")}
-    return {w: status for status, ws in words.items() for w in (status, *ws)}
-
-
-def _size_defaults() -> dict[str, dict[str, float]]:
-    return {"large": {"employees": 1000.0, "revenue": 400_000_000.0},
-            "medium": {"employees": 300.0, "revenue": 100_000_000.0},
-            "small": {"employees": 50.0, "revenue": 10_000_000.0}}
-
-
-@dataclass(frozen=True)
-class CleaningSettings:
-    """Cleaning rules and thresholds (params/00_data_quality.yaml, key ``cleaning``)."""
-
-    future_date_tolerance_days: int = field(default=0, metadata=number(0))
-    industry_synonyms: dict[str, str] = field(default_factory=dict)  # your spellings -> GB/T 4754 code (C36, 36 or C)
-    place_synonyms: dict[str, str] = field(default_factory=dict)  # your spellings -> GB/T 2260 unit (绍兴市 or 330600)
-    duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
-    missing: dict[str, Literal["flag", "unknown", "median", "drop"]] = field(default_factory=dict)
-    key_fields: list[str] = field(default_factory=lambda: ["credit_code", "phone", "industry", "province"])
-    unknown_label: str = "未知"
-    followup_label: str = "待补充"
-    outliers: OutlierSettings = field(default_factory=OutlierSettings)
-    size_classes: dict[str, dict[str, float]] = field(default_factory=_size_defaults)
-    units: dict[str, float] = field(default_factory=lambda: {"orders.amount": 1.0, "customers.annual_revenue": 1.0},
-                                    metadata=each(number(0, above=True), values=True))
-    interaction_kinds: dict[str, str] = field(default_factory=_kind_defaults, metadata=each(allowed(  # the export's words -> kind
-        lambda v: v in INTERACTION_KINDS, "one of " + ", ".join(INTERACTION_KINDS)), values=True))
-    order_status: dict[str, str] = field(default_factory=_status_defaults, metadata=each(allowed(  # the export's words -> status
-        lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES)), values=True))
-    revenue_statuses: list[str] = field(default_factory=lambda: ["kept"], metadata=each(allowed(  # orders that count as revenue
-        lambda v: v in ORDER_STATUSES, "one of " + ", ".join(ORDER_STATUSES))))
-    max_quarantine_share: float = field(default=0.2, metadata=number(0, 1))  # more rows of a table quarantined for one reason stops the cleaning
-    categories: dict[str, str] = field(default_factory=dict)  # product category spellings -> the name reports group by
-    channels: dict[str, str] = field(default_factory=dict)  # channel spellings (customers and orders) -> the name reports use
-
-    def __post_init__(self):
-        # a user's words extend the shipped Chinese defaults (as a column mapping extends columns_zh.yaml)
-        object.__setattr__(self, "interaction_kinds", {**_kind_defaults(), **self.interaction_kinds})
-        object.__setattr__(self, "order_status", {**_status_defaults(), **self.order_status})
-
-
-@dataclass(frozen=True)
-class DataQualityParams(BaseParams):
-    """Parameters of 00_data_quality."""
-
-    cleaning: CleaningSettings = field(default_factory=CleaningSettings)
-
-
-@dataclass(frozen=True)
-class TagSettings:
-    """Tag thresholds: orders in the last 12 months; visits and events per month."""
-
-    frequency_high: int = field(default=10, metadata=number(1))
-    frequency_medium: int = field(default=5, metadata=number(1))
-    visits_high: float = field(default=5.0, metadata=number(0))
-    events_high: float = field(default=2.0, metadata=number(0))
-    visits_medium: float = field(default=2.0, metadata=number(0))
-    events_medium: float = field(default=1.0, metadata=number(0))
-
-    #: (lower key, higher key): a medium threshold must lie below its high one
-    ORDER: typing.ClassVar = (("frequency_medium", "frequency_high"), ("visits_medium", "visits_high"),
-                              ("events_medium", "events_high"))
-
-
-@dataclass(frozen=True)
 class Texts:
     """One text per report language (a language left out falls back to the other)."""
 
@@ -286,159 +163,28 @@ def texts_in(texts: dict[str, str | Texts], language: str) -> dict[str, str]:
     return {key: text if isinstance(text, str) else text.in_language(language) for key, text in texts.items()}
 
 
-def _strategy_defaults() -> dict[str, Texts]:
-    return {"high": Texts("dedicated account manager, quarterly business review", "专属客户经理，季度业务回顾"),
-            "high_at_risk": Texts("executive visit and win-back plan", "高层拜访与挽回方案"),
-            "medium": Texts("nurture: cross-sell and regular visits", "培育：交叉销售与定期拜访"),
-            "medium_at_risk": Texts("call back and find out why", "电话回访，了解原因"),
-            "low": Texts("batch marketing and online service", "批量营销与线上服务")}
+#: the wings whose packages may declare a notebook's settings (a ``settings.py`` with NOTEBOOK and PARAMS)
+SETTINGS_WINGS = ("data", "analyses")
 
 
-@dataclass(frozen=True)
-class KeyAccountSettings:
-    """RFM, tier, index, tag, strategy and churn settings (params/10_key_accounts.yaml, key ``key_accounts``)."""
+@functools.cache
+def notebook_params() -> dict[str, type[BaseParams]]:
+    """The parameter class of each notebook, as the analyses declare them.
 
-    rfm_bins: int = field(default=5, metadata=number(2, 10))
-    tier_shares: list[float] = field(default_factory=lambda: [0.2, 0.3], metadata=allowed(
-        lambda v: len(v) == 2 and min(v) > 0 and sum(v) < 1,
-        "two shares [high, medium], each above 0, together below 1 (the rest is low)"))
-    churn_horizon_days: int = field(default=90, metadata=number(1))
-    p_alive_watch: float = field(default=0.5, metadata=SHARE)
-    churn_months: int = field(default=3, metadata=number(1))  # the rule: the last months against as many before
-    churn_order_drop: float = field(default=0.3, metadata=SHARE)  # the rule: orders down by at least this share ...
-    churn_interaction_drop: float = field(default=0.5, metadata=SHARE)  # ... and interactions by at least this one
-    rfmai_k: int | None = field(default=None, metadata=number(2))  # RFMAI classes; None = best silhouette in rfmai_k_range
-    rfmai_k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=K_RANGE)
-    index_weights: dict[str, float] = field(default_factory=dict, metadata=allowed(  # empty = entropy weights
-        lambda v: set(v) <= set(INDEX_CRITERIA) and all(w >= 0 for w in v.values()) and (not v or sum(v.values()) > 0),
-        "criterion: weight pairs with weights of at least 0, not all 0; criteria: " + ", ".join(INDEX_CRITERIA)))
-    tags: TagSettings = field(default_factory=TagSettings)
-    strategy: dict[str, str | Texts] = field(default_factory=_strategy_defaults, metadata=allowed(  # one text, or {en: ..., zh: ...}
-        lambda v: set(v) <= set(STRATEGY_GROUPS), "groups " + ", ".join(STRATEGY_GROUPS)))
-
-    def actions(self, language: str) -> dict[str, str]:
-        """The strategy's action per group in ``language``."""
-        return texts_in(self.strategy, language)
-
-
-@dataclass(frozen=True)
-class KeyAccountsParams(BaseParams):
-    """Parameters of 10_key_accounts."""
-
-    key_accounts: KeyAccountSettings = field(default_factory=KeyAccountSettings)
-
-
-@dataclass(frozen=True)
-class FactorSettings:
-    """Survey factor analysis (params/20_survey_factors.yaml, key ``factors``)."""
-
-    items: list[str] = field(default_factory=list)  # survey columns to analyse; empty = every q<number> column
-    n_factors: int | None = field(default=None, metadata=number(1))  # None = parallel analysis decides
-    method: Literal["minres", "ml"] = "minres"  # as custlab.analyses.factors.METHODS
-    rotation: Literal["none", "varimax", "quartimax", "oblimin", "promax"] = "oblimin"  # as custlab.analyses.factors.ROTATIONS
-    loading_cut: float = field(default=0.3, metadata=number(0, 1))  # smaller loadings are left blank in tables
-    parallel_iterations: int = field(default=100, metadata=number(20))
-    alpha_minimum: float = field(default=0.7, metadata=SHARE)  # a scale below this is called unreliable
-    item_labels: dict[str, str | Texts] = field(default_factory=dict)  # the question per item, e.g. {q01: "交付准时"}
-    factor_names: dict[str, str | Texts] = field(  # named after a first run
-        default_factory=dict, metadata=numbered_keys("F", "factor", "the loadings table"))
-
-
-@dataclass(frozen=True)
-class SurveyFactorsParams(BaseParams):
-    """Parameters of 20_survey_factors."""
-
-    factors: FactorSettings = field(default_factory=FactorSettings)
-
-
-@dataclass(frozen=True)
-class DriverSettings:
-    """Driver analysis (params/30_satisfaction_drivers.yaml, key ``drivers``); the factor scales
-    are those of 20_survey_factors, with its settings."""
-
-    outcomes: list[str] = field(default_factory=lambda: ["satisfaction", "loyalty"])  # survey columns the scales explain
-    robust: bool = True  # heteroscedasticity-robust (HC3) standard errors
-
-
-@dataclass(frozen=True)
-class DriversParams(BaseParams):
-    """Parameters of 30_satisfaction_drivers."""
-
-    drivers: DriverSettings = field(default_factory=DriverSettings)
-
-
-@dataclass(frozen=True)
-class SegmentSettings:
-    """Behavioural segmentation (params/40_customer_segments.yaml, key ``segments``)."""
-
-    months: int = field(default=24, metadata=number(2))  # the window of buying behaviour, up to as_of
-    features: list[str] = field(default_factory=list)  # behaviour features to cluster on; empty = all of them
-    method: Literal["kmeans", "ward", "gmm"] = "kmeans"  # as custlab.analyses.segments.METHODS
-    k: int | None = field(default=None, metadata=number(2))  # None = chosen in k_range (silhouette; BIC for gmm)
-    k_range: list[int] = field(default_factory=lambda: [3, 8], metadata=K_RANGE)
-    stability_iterations: int = field(default=30, metadata=number(10))  # bootstrap resamples for the Jaccard stability
-    random_state: int = 0
-    segment_names: dict[str, str | Texts] = field(  # named after a first run
-        default_factory=dict, metadata=numbered_keys("S", "segment", "the profile table"))
-
-
-@dataclass(frozen=True)
-class SegmentsParams(BaseParams):
-    """Parameters of 40_customer_segments."""
-
-    segments: SegmentSettings = field(default_factory=SegmentSettings)
-
-
-@dataclass(frozen=True)
-class ConjointSettings:
-    """Conjoint analysis (params/50_conjoint.yaml, key ``conjoint``)."""
-
-    attributes: list[str] = field(default_factory=list)  # design columns to estimate; empty = all but profile_id
-    price: str | None = None  # a numeric attribute entered as a number, for willingness to pay; null = none
-    price_unit: str | Texts = ""  # how a price is read, e.g. {en: "10k CNY a year", zh: 万元/年}
-    attribute_names: dict[str, str | Texts] = field(default_factory=dict)  # e.g. {delivery: {en: Delivery, zh: 交付时效}}
-    classes: int | None = field(default=None, metadata=number(2))  # preference classes; null = best silhouette in class_range
-    class_range: list[int] = field(default_factory=lambda: [2, 6], metadata=K_RANGE)
-    products: dict[str, dict[str, Any]] = field(default_factory=dict)  # the market simulator's offers: name -> {attribute: level}
-    random_state: int = 0
-
-
-@dataclass(frozen=True)
-class ConjointParams(BaseParams):
-    """Parameters of 50_conjoint."""
-
-    conjoint: ConjointSettings = field(default_factory=ConjointSettings)
-
-
-@dataclass(frozen=True)
-class ProspectSettings:
-    """Prospect scoring and cross-sell (params/60_prospects.yaml, key ``prospects``)."""
-
-    months: int = field(default=24, metadata=number(1))  # revenue window that defines a key account, up to as_of
-    key_share: float = field(default=0.2, metadata=number(0, 1, above=True))  # key accounts: this top share by revenue
-    folds: int = field(default=5, metadata=number(2))  # cross-validation folds for the AUC and lift table
-    top: int = field(default=20, metadata=number(1))  # prospects listed
-    min_support: float = field(default=0.05, metadata=number(0, 1))  # rules bought by fewer customers are left out
-    min_lift: float = field(default=1.0, metadata=number(0))  # a next-category suggestion needs a rule above this lift
-    random_state: int = 0
-
-
-@dataclass(frozen=True)
-class ProspectsParams(BaseParams):
-    """Parameters of 60_prospects."""
-
-    prospects: ProspectSettings = field(default_factory=ProspectSettings)
-
-
-NOTEBOOK_PARAMS: dict[str, type[BaseParams]] = {
-    "00_data_quality": DataQualityParams,
-    "10_key_accounts": KeyAccountsParams,
-    "20_survey_factors": SurveyFactorsParams,
-    "30_satisfaction_drivers": DriversParams,
-    "40_customer_segments": SegmentsParams,
-    "50_conjoint": ConjointParams,
-    "60_prospects": ProspectsParams,
-}
+    Every package of :data:`SETTINGS_WINGS` with a ``settings.py`` names its notebook (``NOTEBOOK``)
+    and the dataclass that validates its parameters (``PARAMS``); config finds them there (as Kedro's
+    ``find_pipelines`` finds each package's pipeline), so adding an analysis edits no list here.
+    The settings modules are light: this imports no model.
+    """
+    found: dict[str, type[BaseParams]] = {}
+    for wing in SETTINGS_WINGS:
+        for settings in sorted((PACKAGE_DIR / wing).glob("*/settings.py")):
+            module = importlib.import_module(f"custlab.{wing}.{settings.parent.name}.settings")
+            if module.NOTEBOOK in found:
+                raise TypeError(f"Two analyses declare the settings of {module.NOTEBOOK}: {found[module.NOTEBOOK].__module__} "
+                                f"and {module.__name__}; a notebook has one.")
+            found[module.NOTEBOOK] = module.PARAMS
+    return found
 
 
 # --------------------------------------------------------------------------- loading
@@ -500,7 +246,7 @@ def layered_params(notebook: str, files: list[str | Path] = (), overrides: dict 
         layers.append((str(p), read_yaml(p)))
     if overrides:
         layers.append(("overrides", dict(overrides)))
-    known_notebooks = set(NOTEBOOK_PARAMS) | {notebook}
+    known_notebooks = set(notebook_params()) | {notebook}
     for name, data in layers:
         section = data.pop(notebook, None) if notebook in data else None
         for other in known_notebooks - {notebook}:
@@ -515,7 +261,7 @@ def layered_params(notebook: str, files: list[str | Path] = (), overrides: dict 
 
 def params_class(notebook: str) -> type[BaseParams]:
     """The dataclass that validates ``notebook``'s parameters (BaseParams if it has none of its own)."""
-    return NOTEBOOK_PARAMS.get(notebook, BaseParams)
+    return notebook_params().get(notebook, BaseParams)
 
 
 def load_params(notebook: str, files: list[str | Path] = (), overrides: dict | None = None,

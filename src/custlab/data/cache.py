@@ -171,7 +171,9 @@ def quality_params(params, files=()):
     (source, columns, as_of, ...) are taken from ``params`` itself, so a notebook always cleans
     the source it reads.
     """
-    if isinstance(params, config.DataQualityParams):
+    from .cleaning.settings import DataQualityParams  # light: no model
+
+    if isinstance(params, DataQualityParams):
         return params
     base = {f.name for f in dataclasses.fields(config.BaseParams)}
     shared = {k: v for k, v in config.to_dict(params).items() if k in base and k != "output_dir"}

@@ -8,19 +8,21 @@ cannot be trusted, standardizes industry, place and size, and accounts for every
 
 The rules live by table: ``customers``, ``orders`` (and interactions), ``rules`` (shared by both),
 ``ledger`` (what was quarantined or changed, and the quarantine gate) and ``findings`` (what the
-report says). The cache key of the clean tables includes a digest of these files
-(:func:`custlab.data.cache.rules_digest`), so a changed rule never serves stale tables.
+report says); ``settings`` holds the data-quality notebook's parameters. The cache key of the clean
+tables includes a digest of these files (:func:`custlab.data.cache.rules_digest`), so a changed rule
+never serves stale tables. Names load on first use: reading the settings imports no pandas.
 """
-from ..matching import find_duplicates, normalize_company, normalize_credit_code, normalize_email, normalize_phone
-from ._clean import CleanResult, analysis_date, clean, load_clean, prepare_clean
-from .customers import credit_code_check, missing_shares, size_class, standardize_industry
-from .findings import (REVENUE_PER_HEAD, absent_note, credit_sentence, findings, merge_decisions, missing_sentence,
-                       revenue_per_head, unmatched_table, write_clean, write_followup_files)
-from .orders import to_survivors
-from .rules import modified_z, unit_mistakes
+import lazy_loader
 
-__all__ = ["REVENUE_PER_HEAD", "CleanResult", "absent_note", "analysis_date", "clean", "credit_code_check", "credit_sentence",
-           "find_duplicates", "findings", "load_clean", "merge_decisions", "missing_sentence", "missing_shares",
-           "modified_z", "normalize_company", "normalize_credit_code", "normalize_email", "normalize_phone",
-           "prepare_clean", "revenue_per_head", "size_class", "standardize_industry", "to_survivors", "unit_mistakes",
-           "unmatched_table", "write_clean", "write_followup_files"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "_clean": ["CleanResult", "analysis_date", "clean", "load_clean", "prepare_clean"],
+    # the duplicate matching (custlab.data.matching) as the customers' cleaning uses it
+    "customers": ["credit_code_check", "find_duplicates", "missing_shares", "normalize_company", "normalize_credit_code",
+                  "normalize_email", "size_class", "standardize_industry"],
+    "findings": ["REVENUE_PER_HEAD", "absent_note", "credit_sentence", "findings", "merge_decisions", "missing_sentence",
+                 "revenue_per_head", "unmatched_table", "write_clean", "write_followup_files"],
+    "orders": ["to_survivors"],
+    "rules": ["modified_z", "unit_mistakes"],
+    "settings": ["CleaningSettings", "DataQualityParams", "DuplicateSettings", "INTERACTION_KINDS", "ORDER_STATUSES",
+                 "OutlierSettings"],
+})

@@ -24,13 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
-from ..i18n import p_text, t
+from ...errors import AnalysisError
+from .settings import METHODS, OBLIQUE, ROTATIONS
+from ...i18n import p_text, t
 
-METHODS = ("minres", "ml")
-ORTHOGONAL = ("varimax", "quartimax")
-OBLIQUE = ("oblimin", "promax")
-ROTATIONS = ("none", *ORTHOGONAL, *OBLIQUE)
 ITEM_PATTERN = r"q\d+"  # survey questions q01..qNN, as the canonical survey table names them
 
 

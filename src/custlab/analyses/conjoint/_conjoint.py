@@ -28,8 +28,8 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from ..errors import AnalysisError
-from ..i18n import t
+from ...errors import AnalysisError
+from ...i18n import t
 
 DESIGN_COLUMNS = ("profile_id", "in_rating_design")  # design columns that are not attributes
 SEP = "|"  # coded column names: "<attribute>|<level>"

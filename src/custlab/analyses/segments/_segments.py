@@ -21,12 +21,12 @@ from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from ..errors import AnalysisError
-from ..i18n import label, t
-from ..report import _capitalized, atomic_write, csv_bytes
-from .value import analysis_date
+from ...errors import AnalysisError
+from .settings import METHODS
+from ...i18n import label, t
+from ...report import _capitalized, atomic_write, csv_bytes
+from ..value import analysis_date
 
-METHODS = ("kmeans", "ward", "gmm")
 RATE_FEATURES = ("order_rate", "order_value", "interaction_rate")  # clustered on a log scale
 BEHAVIOUR = (*RATE_FEATURES, "trend")
 MIX_PREFIX = "mix:"  # a category's share of spend, e.g. "mix:设备"

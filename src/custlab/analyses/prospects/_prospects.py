@@ -22,9 +22,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ..errors import AnalysisError
-from ..i18n import t
-from ..report import atomic_write, csv_bytes
+from ...errors import AnalysisError
+from ...i18n import t
+from ...report import atomic_write, csv_bytes
 
 CATEGORICAL = ("size_class", "industry", "region")
 NUMERIC = ("employees", "annual_revenue", "age_years")  # on a log scale, missing as the median with a flag
@@ -48,7 +48,7 @@ def firmographics(companies: pd.DataFrame, key: str, as_of) -> pd.DataFrame:
         if col in companies:
             out[col] = np.log1p(pd.to_numeric(companies[col], errors="coerce").clip(lower=0).to_numpy(dtype=float))
     if "registered_date" in companies:
-        from .value import analysis_date
+        from ..value import analysis_date
 
         age = (analysis_date(None, as_of) - pd.to_datetime(companies["registered_date"])).dt.days / 365.25
         out["age_years"] = np.log1p(age.clip(lower=0).to_numpy(dtype=float))
@@ -61,7 +61,7 @@ def firmographics(companies: pd.DataFrame, key: str, as_of) -> pd.DataFrame:
 def with_size_class(companies: pd.DataFrame, cleaning_settings) -> pd.DataFrame:
     """``companies`` with the size class the cleaning gives customers (from employees and annual
     revenue, by ``cleaning_settings.size_classes``), unless they have one or lack both columns."""
-    from ..data.cleaning import size_class
+    from ...data.cleaning import size_class
 
     if "size_class" in companies or not {"employees", "annual_revenue"} <= set(companies):
         return companies
@@ -72,7 +72,7 @@ def with_size_class(companies: pd.DataFrame, cleaning_settings) -> pd.DataFrame:
 def key_accounts(orders: pd.DataFrame, as_of, months: int = 24, share: float = 0.2) -> pd.Series:
     """Whether each customer who ordered in the ``months`` up to ``as_of`` is a key account: in
     the top ``share`` of customers by revenue (ties by customer id, as :func:`custlab.analyses.value.value_tiers`)."""
-    from .value import analysis_date, value_tiers
+    from ..value import analysis_date, value_tiers
 
     end = analysis_date(orders, as_of)
     window = orders.loc[(orders["order_date"] > end - pd.DateOffset(months=months)) & (orders["order_date"] <= end)]

@@ -16,8 +16,8 @@ from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import svd_flip
 
-from . import value
-from ..errors import AnalysisError
+from .. import value
+from ...errors import AnalysisError
 
 TIERS = ("high", "medium", "low")
 SELECTION_ROWS = 50_000  # RFMAI: customers the candidate k are fitted to, at most
@@ -314,7 +314,7 @@ def cross_by_column(rows: pd.DataFrame, row: str, cols: pd.DataFrame, col: str, 
 
 def cross_left_out(row: str, col: str, language: str = "en") -> str:
     """The sentence for a :func:`cross_by_column` that came back None."""
-    from ..i18n import t, word
+    from ...i18n import t, word
 
     return t("ka_cross_none", language, rows=word(row, language), cols=word(col, language))
 
@@ -478,7 +478,7 @@ def screen(tables: dict[str, pd.DataFrame], as_of, settings, language: str = "en
 def churn_sentence(s: Screening, ka, language: str = "en") -> str:
     """The watchlist's sentence: how many, the rule's thresholds (interactions only when the source
     has them) and the revenue at stake; ``ka`` the notebook's key-account settings."""
-    from ..i18n import t
+    from ...i18n import t
 
     key = "ka_churn" if "interactions_change" in s.rule else "ka_churn_orders"
     if s.bgnbd is None:
@@ -489,7 +489,7 @@ def churn_sentence(s: Screening, ka, language: str = "en") -> str:
 
 def bgnbd_sentence(s: Screening, ka, language: str = "en") -> str:
     """The BG/NBD section's sentence: the repeat orders it expects, or why it is left out."""
-    from ..i18n import t
+    from ...i18n import t
 
     if s.bgnbd is None:
         return t("ka_bgnbd_left_out", language, n=s.repeat_buyers, minimum=value.MIN_REPEAT_BUYERS)
@@ -498,7 +498,7 @@ def bgnbd_sentence(s: Screening, ka, language: str = "en") -> str:
 
 def headlines(s: Screening, dropped: pd.DataFrame | None, language: str = "en") -> list[str]:
     """Leadership's opening sentences: key accounts and their revenue share, at-risk revenue, moves."""
-    from ..i18n import t
+    from ...i18n import t
 
     high = s.tiers[s.tiers["tier"] == "high"]
     out = [t("ka_h_key", language, n=len(high), share=high["value"].sum() / s.tiers["value"].clip(lower=0).sum()),
@@ -542,7 +542,7 @@ def migration_since_last_run(tiers: pd.DataFrame, output_dir, notebook: str = "1
     Returns ``(matrix, dropped)`` from :func:`tier_migration`, or ``(None, None)`` when no earlier
     run wrote tiers. This run's tiers are written to ``output_dir`` (nothing outside the runner).
     """
-    from .. import report
+    from ... import report
 
     previous = report.previous_output(output_dir, notebook, "tiers.csv")
     if output_dir:

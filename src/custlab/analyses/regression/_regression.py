@@ -16,8 +16,8 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError
-from ..i18n import t
+from ...errors import AnalysisError
+from ...i18n import t
 
 MAX_LMG_PREDICTORS = 15  # LMG fits every subset of predictors: 2^15 = 32,768 regressions on the correlation matrix
 

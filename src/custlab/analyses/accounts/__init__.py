@@ -1,0 +1,18 @@
+"""Key-account screening beyond RFM: RFMAI classes, the key-account index, tags, cross analysis,
+the strategy table and tier migration.
+
+The model lives in ``_accounts.py`` and loads on first use (pandas, scikit-learn); the settings in
+``settings.py`` load without it, so the runner validates parameters without importing the model.
+"""
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "_accounts": [
+        "CRITERIA_DIRECTION", "CrossTable", "KeyAccountIndex", "RFMAIResult", "SELECTION_ROWS", "Screening",
+        "TAG_LEVELS", "TIERS", "bgnbd_sentence", "check_as_of", "churn_sentence", "class_strategy",
+        "correspondence_map", "cross_by_column", "cross_left_out", "cross_table", "customer_tags", "entropy_weights",
+        "headlines", "key_account_criteria", "key_account_index", "migration_since_last_run", "rfmai", "rfmai_features",
+        "screen", "strategy_table", "tag_summary", "tier_migration", "tier_profile",
+    ],
+    "settings": ["INDEX_CRITERIA", "KeyAccountSettings", "KeyAccountsParams", "STRATEGY_GROUPS", "TagSettings"],
+})

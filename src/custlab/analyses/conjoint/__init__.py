@@ -1,0 +1,16 @@
+"""Conjoint analysis: what customers trade off between the attributes of an offer.
+
+The model lives in ``_conjoint.py`` and loads on first use (pandas, scikit-learn); the settings in
+``settings.py`` load without it, so the runner validates parameters without importing the model.
+"""
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
+    "_conjoint": [
+        "ChoiceModel", "ClogitFit", "DESIGN_COLUMNS", "PreferenceClasses", "RatingConjoint", "SEP",
+        "attribute_levels", "choice_conjoint", "classes_sentence", "conditional_logit", "confounded_attributes", "effects_coded",
+        "expansion", "importance_of", "importance_sentence", "levels_table", "named", "preference_classes",
+        "rating_conjoint", "ratings_sentence", "shares_sentence", "simulation", "task_kinds", "wtp_sentence",
+    ],
+    "settings": ["ConjointParams", "ConjointSettings"],
+})

@@ -1,0 +1,31 @@
+"""The driver notebook's settings (params/30_satisfaction_drivers.yaml, key ``drivers``).
+
+Light on purpose: :mod:`custlab.config` imports this module to validate parameters before any
+notebook runs, so it imports nothing but the configuration helpers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...config import BaseParams
+
+
+@dataclass(frozen=True)
+class DriverSettings:
+    """Driver analysis (params/30_satisfaction_drivers.yaml, key ``drivers``); the factor scales
+    are those of 20_survey_factors, with its settings."""
+
+    outcomes: list[str] = field(default_factory=lambda: ["satisfaction", "loyalty"])  # survey columns the scales explain
+    robust: bool = True  # heteroscedasticity-robust (HC3) standard errors
+
+
+@dataclass(frozen=True)
+class DriversParams(BaseParams):
+    """Parameters of 30_satisfaction_drivers."""
+
+    drivers: DriverSettings = field(default_factory=DriverSettings)
+
+
+#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
+NOTEBOOK = "30_satisfaction_drivers"
+PARAMS = DriversParams
