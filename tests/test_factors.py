@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from custlab.analyses import factors
-from custlab.data import sample
+from custlab.data import sample_studies
 from custlab.errors import AnalysisError
 
 DATA = Path(__file__).parent / "data"
@@ -86,7 +86,7 @@ def test_parallel_analysis_keeps_as_many_components_as_psych(bfi):
 
 def test_the_planted_survey_factors_are_recovered():
     truth = {}
-    survey = sample._survey(np.random.default_rng(11), np.arange(1500), truth)  # the demo sample's size
+    survey = sample_studies._survey(np.random.default_rng(11), np.arange(1500), truth)  # the demo sample's size
     planted = pd.DataFrame(truth["survey"]["loadings"]).T
     items = factors.survey_items(survey)
     pa = factors.parallel_analysis(items)

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from statsmodels.datasets import longley
 
 from custlab.analyses import factors, regression
-from custlab.data import sample
+from custlab.data import sample_studies
 from custlab.errors import AnalysisError
 
 LONGLEY = ["GNPDEFL", "GNP", "UNEMP", "ARMED", "POP", "YEAR"]
@@ -47,7 +47,7 @@ def test_lmg_is_the_r2_increment_averaged_over_every_order():
 
 def test_the_planted_satisfaction_drivers_come_out_in_their_order():
     truth = {}
-    survey = sample._survey(np.random.default_rng(11), np.arange(1500), truth)
+    survey = sample_studies._survey(np.random.default_rng(11), np.arange(1500), truth)
     items = factors.survey_items(survey)
     solution = factors.factor_analysis(items, 4)
     scales = factors.scale_scores(items, solution)

@@ -127,7 +127,7 @@ def cache_key(params: config.SourceParams, columns: dict[str, str] | str = ()) -
 
 #: what makes the clean tables from the canonical ones: the cleaning package (its rules by table),
 #: duplicate matching and the national reference tables, relative to the package folder
-CLEANING_RULES = ("data/cleaning", "data/matching.py", "data/reference.py", "resources/reference")
+CLEANING_RULES = ("data/cleaning", "data/matching.py", "data/normalize.py", "data/reference.py", "resources/reference")
 _RULES_DIGEST: str | None = None
 
 

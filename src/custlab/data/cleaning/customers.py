@@ -11,7 +11,9 @@ import pandas as pd
 
 from ...errors import CleaningError
 from .. import reference
-from ..matching import (branch_parts, company_keys, find_duplicates, normalize_company, normalize_credit_code, normalize_email, phone_parts, without_extension, _text)
+from ..matching import find_duplicates
+from ..normalize import (_text, branch_parts, company_keys, normalize_company, normalize_credit_code, normalize_email,
+                         phone_parts, without_extension)
 from ..sources import exact_repeats
 from .ledger import EXACT_DUPLICATE, _Ledger
 from .rules import _grouping_words, _no_group, unit_mistakes

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...errors import CleaningError
-from ..matching import _text
+from ..normalize import _text
 
 
 QUARANTINE_COLUMNS = ["table", "key", "row", "column", "value", "reason", "scope"]

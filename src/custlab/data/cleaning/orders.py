@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..matching import _text
+from ..normalize import _text
 from ..sources import exact_repeats
 from .ledger import EXACT_DUPLICATE, _Ledger
 from .rules import _grouping_words, _mapped, _no_group, unit_mistakes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..matching import _text
+from ..normalize import _text
 from .ledger import _Ledger
 
 
