@@ -1,6 +1,7 @@
 """Personal data: which columns hold it, masking for leadership reports, pseudonymization.
 
-The list of personal-data columns lives here and nowhere else. Leadership reports get two
+Which canonical columns hold personal data is declared with the tables (:mod:`custlab.data.tables`);
+the few more that the cleaning derives or exports often carry are added here. Leadership reports get two
 layers of protection: tables shown through :func:`custlab.report.show` carry a masked copy,
 and at export time :func:`scrub_text` masks anything that still looks like a phone number,
 an e-mail address or a unified social credit code.
@@ -12,12 +13,15 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from .tables import PERSONAL
+
 if TYPE_CHECKING:  # scrub_text, used by the runner's HTML export, needs no pandas
     import pandas as pd
 
-#: canonical columns that hold personal data (a person's name, phone, email, credit code, address)
-PERSONAL_COLUMNS: frozenset[str] = frozenset({
-    "contact", "contact_name", "phone", "phone_extension", "mobile", "email", "credit_code", "address", "id_number",
+#: columns that hold personal data (a person's name, phone, email, credit code, address): those the
+#: table declarations mark personal, and the ones the cleaning derives or exports often carry
+PERSONAL_COLUMNS: frozenset[str] = PERSONAL | frozenset({
+    "contact_name", "phone_extension", "mobile", "address", "id_number",
 })
 
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[-\s]?)?(1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?![0-9A-Za-z])")
