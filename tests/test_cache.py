@@ -7,6 +7,7 @@ import time
 import pytest
 
 from custlab.data import cache
+from custlab.run import folders
 from custlab import config
 
 
@@ -116,11 +117,11 @@ def test_prune_removes_the_cache_folders_older_runs_used_and_keeps_the_newest_an
     run("20260101-000000-a", "2026-01-01T00:00:00", [old, shared])
     run("20260201-000000-b", "2026-02-01T00:00:00", [new])
     run("20260101-000000-z", "2026-01-01T00:00:00", [shared], where=other)  # another reports folder's run
-    removed = cache.prune(reports, keep_runs=1, cache_dir=cache_dir)
+    removed = folders.prune_cache(reports, keep_runs=1, cache_dir=cache_dir)
     assert sorted(p.name for p in removed) == ["clean-aaaa-1", "tables-aaaa"]
     assert new.exists() and shared.exists() and mine.exists() and not old.exists() and not tables_old.exists()
     assert not (shared / cache.USED / cache._reports_key(reports)).exists()  # this folder's claim on it is gone
-    assert cache.prune(reports, keep_runs=2, cache_dir=cache_dir) == []
+    assert folders.prune_cache(reports, keep_runs=2, cache_dir=cache_dir) == []
 
 
 def test_a_changed_cleaning_rule_changes_the_clean_cache_key(tmp_path, monkeypatch):

@@ -27,9 +27,9 @@ def _param_files(files: list[str]) -> list[Path]:
 
 
 def _cmd_run(args) -> int:
-    from .run import _forkserver
+    from .run import start_workers
 
-    _forkserver.start()  # first, so that the workers' warm-up overlaps the imports below
+    start_workers()  # first, so that the workers' warm-up overlaps the imports below
     from .run import runner
 
     if not args.files and not config.SAMPLE_DB.exists():
@@ -108,10 +108,10 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_cache(args) -> int:
-    from .data import cache
+    from .run.folders import prune_cache
 
     reports = Path(args.out) if args.out else config.REPORTS_DIR
-    gone = cache.prune(reports, args.keep)
+    gone = prune_cache(reports, args.keep)
     for folder in gone:
         print(f"removed {folder}")
     print(f"{len(gone)} cache folder(s) removed: not used by the newest {args.keep} run(s) in {reports}.")

@@ -280,19 +280,14 @@ def mark_used(folder: Path, reports: Path) -> None:
         pass
 
 
-def prune(reports: Path, keep_runs: int = 1, cache_dir: Path = config.CACHE_DIR) -> list[Path]:
-    """Remove the cache folders that the newest ``keep_runs`` runs in ``reports`` did not use, and
-    that no other reports folder's runs used either; return them. The clean tables hold copies of
-    personal data: pruned, they do not outlive the runs that need them. A folder no run stamped
-    (an analyst's own notebook) is kept; the canonical tables go with the last clean tables made from them."""
-    from ..run.folders import list_runs
-
-    runs = [m for m in list_runs(Path(reports)) if m.get("started")]
-    if len(runs) < keep_runs or not cache_dir.exists():
+def prune_unused(reports: Path, cutoff: float, cache_dir: Path = config.CACHE_DIR) -> list[Path]:
+    """Remove the cache folders that the runs in ``reports`` last used before ``cutoff`` (a time
+    stamp) and that no other reports folder's runs used either; return them. The clean tables hold
+    copies of personal data: pruned, they do not outlive the runs that need them. A folder no run
+    stamped (an analyst's own notebook) is kept; the canonical tables go with the last clean tables
+    made from them. Which runs count is the run wing's to say (:func:`custlab.run.folders.prune_cache`)."""
+    if not cache_dir.exists():
         return []
-    import datetime as dt
-
-    cutoff = dt.datetime.fromisoformat(runs[keep_runs - 1]["started"]).timestamp() - 1 if keep_runs else float("inf")
     key, removed = _reports_key(reports), []
     for folder in sorted(cache_dir.glob("clean-*")):
         stamp = folder / USED / key

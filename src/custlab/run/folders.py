@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config, i18n
+from ..data import cache
 from ..report import format_value, is_share
 
 _STYLE = ("<style>body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;}"
@@ -193,3 +194,13 @@ def render_runs_index(reports: Path, language: str = "en") -> str:
     body = (f"{latest}<table><tr><th>{t('run')}</th><th>{t('status')}</th><th>{t('started')}</th>"
             f"<th>{t('notebook')}</th></tr>{rows}</table>")
     return _page(i18n.t("runs", language), body, language)
+
+
+def prune_cache(reports: Path, keep_runs: int = 1, cache_dir: Path = config.CACHE_DIR) -> list[Path]:
+    """Remove the clean tables that the newest ``keep_runs`` runs in ``reports`` did not use (and no
+    other reports folder's runs did); return the folders removed (:func:`custlab.data.cache.prune_unused`)."""
+    runs = [m for m in list_runs(Path(reports)) if m.get("started")]
+    if len(runs) < keep_runs:
+        return []
+    cutoff = dt.datetime.fromisoformat(runs[keep_runs - 1]["started"]).timestamp() - 1 if keep_runs else float("inf")
+    return cache.prune_unused(Path(reports), cutoff, cache_dir)

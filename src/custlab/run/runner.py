@@ -39,7 +39,7 @@ from .. import config
 from ..errors import CustlabError, ParamsError, RunInterrupted
 from ._worker import kill_tree, publish_notebook
 from ..report import atomic_symlink, atomic_write, atomic_write_json
-from .folders import list_runs, longest_first, previous_metrics, render_run_index, render_runs_index, sweep_killed  # noqa: F401 - list_runs is public here too
+from .folders import list_runs, longest_first, prune_cache, previous_metrics, render_run_index, render_runs_index, sweep_killed  # noqa: F401 - list_runs is public here too
 
 log = logging.getLogger("custlab.run.runner")
 log.propagate = False  # the run log goes to run.log; the console gets the progress lines
@@ -311,7 +311,7 @@ def _run(notebooks, validated, files, jobs, timeout, reports, folder, run_id, pr
     atomic_write(reports / "index.html", render_runs_index(reports, language))
     keep = first.cache_keep_runs
     if keep and prepare:  # the clean tables (copies of personal data) of older runs only: gone
-        for gone in cache.prune(reports, keep):
+        for gone in prune_cache(reports, keep):
             log.info("cache pruned: %s (not used by the newest %d run(s) of %s)", gone.name, keep, reports)
     log.info("run %s finished: %s\n%s", run_id, manifest["status"], result.summary())
     if interrupted:
