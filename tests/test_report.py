@@ -5,6 +5,7 @@ import pandas as pd
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from custlab import report
+from custlab.run import publish
 
 
 def _cells(html: str) -> list[list[str]]:
@@ -50,8 +51,8 @@ def test_leadership_reports_leave_out_headings_with_nothing_under_them():
         new_markdown_cell("## Method\n\nHow it was done."),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    leadership = report.export_html(nbformat.from_dict(nb), leadership=True, title="t")
-    analysts = report.export_html(nbformat.from_dict(nb), leadership=False, title="t")
+    leadership = publish.export_html(nbformat.from_dict(nb), leadership=True, title="t")
+    analysts = publish.export_html(nbformat.from_dict(nb), leadership=False, title="t")
     for kept in ("00 · Data quality", "Findings", "Cross analysis", "By region", "Method"):
         assert kept in leadership and kept in analysts
     assert "Rule-by-rule detail" not in leadership and "Notes" not in leadership

@@ -156,6 +156,10 @@ STRINGS: dict[str, dict[str, str]] = {
                              "zh": "{n:,} 个高价值客户存在流失风险（最近 {months} 个月与之前 {months} 个月相比，订单下降至少 {orders:.0%}，源数据中没有互动记录可参考），其期内收入为 {revenue:,.0f} 元。"},
     "ka_bgnbd_left_out": {"en": "The BG/NBD model is left out: {n:,} customers bought more than once, and it needs at least {minimum} to estimate how customers drop out. The watchlist follows the rule alone.",
                           "zh": "BG/NBD 模型从略：只有 {n:,} 个客户有复购，估计客户流失过程至少需要 {minimum} 个。流失预警名单仅按规则判断。"},
+    "va_bgnbd_params": {"en": "BG/NBD fitted on {n:,} customers: a customer still buying places about {rate:.2f} orders a day, and drops out after an order with probability {drop:.1%}.",
+                        "zh": "BG/NBD 模型基于 {n:,} 个客户：仍在购买的客户平均每天下单约 {rate:.2f} 次，每次下单后流失的概率为 {drop:.1%}。"},
+    "dq_duplicates": {"en": "{pairs:,} pairs of records match as the same company, in {groups:,} groups.",
+                      "zh": "{pairs:,} 对记录被识别为同一家企业，共 {groups:,} 组。"},
     "ka_bgnbd": {"en": "BG/NBD model: customers are expected to place {expected:,.0f} repeat orders in the next {days} days.",
                  "zh": "BG/NBD 模型：预计未来 {days} 天客户将复购 {expected:,.0f} 次。"},
     # survey factors

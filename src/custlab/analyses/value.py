@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from ..report import Result
 from ..errors import AnalysisError
 
 # {day} is the order date as a DATE or TIMESTAMP expression: the column itself when it is typed,
@@ -234,7 +235,7 @@ def _bgnbd_loglike_and_gradient(params, x, tx, T, weights):
 
 
 @dataclass(frozen=True)
-class BGNBDResult:
+class BGNBDResult(Result):
     """A fitted BG/NBD model (Fader, Hardie and Lee 2005)."""
 
     params: pd.Series  # r, alpha, a, b
@@ -268,6 +269,15 @@ class BGNBDResult:
         out.index.name = "parameter"
         out.attrs["loglike"] = self.loglike
         return out
+
+    def sentences(self, language: str = "en") -> list[str]:
+        from ..i18n import t
+
+        r, alpha, a, b = (float(self.params[k]) for k in ("r", "alpha", "a", "b"))
+        return [t("va_bgnbd_params", language, n=self.n, rate=r / alpha, drop=a / (a + b))]
+
+    def metrics(self) -> dict:
+        return {"bgnbd_params": {k: round(float(v), 6) for k, v in self.params.items()}, "bgnbd_loglike": self.loglike}
 
 
 MIN_REPEAT_BUYERS = 10  # fewer customers who bought again leave the BG/NBD's dropout process unidentified

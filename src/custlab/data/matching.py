@@ -17,6 +17,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from ..report import Result
 from ..errors import CleaningError
 from .normalize import (NORMALIZERS, branch_parts, company_keys, normalize_company, normalize_credit_code, normalize_email,
                         normalize_phone, normalize_text, normalize_words, phone_parts, without_extension)
@@ -71,7 +72,7 @@ def normalized(df: pd.DataFrame, column: str, normalizers: dict | None = None) -
 
 # --------------------------------------------------------------------------- duplicates
 @dataclass(frozen=True)
-class DuplicateResult:
+class DuplicateResult(Result):
     """Scored record pairs and the entity each record belongs to.
 
     ``pairs``: left, right (index labels of the input, left first in input order), score (0-1),
@@ -97,6 +98,14 @@ class DuplicateResult:
         out = self.pairs.groupby("rule").size().rename("pairs").to_frame()
         out.index.name = "rule"
         return out
+
+    def sentences(self, language: str = "en") -> list[str]:
+        from ..i18n import t
+
+        return [t("dq_duplicates", language, pairs=len(self.pairs), groups=int(self.clusters.value_counts().gt(1).sum()))]
+
+    def metrics(self) -> dict:
+        return {"duplicate_pairs": int(len(self.pairs)), "duplicate_groups": int(self.clusters.value_counts().gt(1).sum())}
 
 
 def _group_bounds(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import i18n, report
-from ..report import FAILURE_TAG, atomic_write, export_html, read_metrics
+from .. import i18n
+from ..report import atomic_write, read_metrics
+from .publish import FAILURE_TAG, export_html, warm_exporters
 
 log = logging.getLogger("custlab.run.runner")
 
@@ -71,7 +72,7 @@ def execute(task: dict[str, Any], events) -> None:
             executed()
 
     # the exporters' first-use loading happens now, while the kernel works, not after it
-    warm_up = threading.Thread(target=report.warm_exporters, kwargs={"render": True}, daemon=True)
+    warm_up = threading.Thread(target=warm_exporters, kwargs={"render": True}, daemon=True)
     warm_up.start()
     kernel_stoppers: list = []  # the engine leaves the kernel running; it stops while the HTML is written
     try:

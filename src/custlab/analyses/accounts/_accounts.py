@@ -15,6 +15,8 @@ from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from .. import value
+from ...i18n import t
+from ...report import Result
 from ...errors import AnalysisError
 
 TIERS = ("high", "medium", "low")
@@ -23,7 +25,7 @@ SELECTION_ROWS = 50_000  # RFMAI: customers the candidate k are fitted to, at mo
 
 # --------------------------------------------------------------------------- RFMAI
 @dataclass(frozen=True)
-class RFMAIResult:
+class RFMAIResult(Result):
     """Customer classes from R, F, M, area and industry.
 
     ``labels``: class per customer (C1 = highest mean monetary). ``profile``: per class its size,
@@ -37,6 +39,13 @@ class RFMAIResult:
 
     def summary(self) -> pd.DataFrame:
         return self.profile
+
+    def sentences(self, language: str = "en") -> list[str]:
+        c1 = self.profile.loc["C1"]
+        return [t("ka_rfmai", language, k=self.k, share=c1["customer_share"], revenue=c1["revenue_share"])]
+
+    def metrics(self) -> dict:
+        return {"rfmai_k": self.k}
 
 
 def rfmai(summary: pd.DataFrame, customers: pd.DataFrame, k: int | None = None, k_range: tuple[int, int] = (3, 8),
@@ -176,7 +185,7 @@ def entropy_weights(matrix: pd.DataFrame) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class KeyAccountIndex:
+class KeyAccountIndex(Result):
     """Index 0-100 per customer, the weight of each criterion and each criterion's contribution."""
 
     weights: pd.Series
@@ -187,6 +196,19 @@ class KeyAccountIndex:
         """Customers by index, best first, with each criterion's contribution."""
         out = self.contributions.assign(index=self.score).sort_values("index", ascending=False)
         return out.head(n) if n else out
+
+    def summary(self) -> pd.DataFrame:
+        """The criteria's weights (the index's recipe); :meth:`ranked` lists the customers."""
+        return self.weights.rename("weight").rename_axis("criterion").to_frame()
+
+    def sentences(self, language: str = "en") -> list[str]:
+        from ...i18n import CRITERIA, label
+
+        return [t("ka_index", language, top=label(self.weights.idxmax(), language, CRITERIA), weight=self.weights.max(),
+                  score=self.score.max())]
+
+    def metrics(self) -> dict:
+        return {"index_weights": self.weights.round(4).to_dict()}
 
 
 def key_account_index(criteria: pd.DataFrame, weights: dict[str, float] | None = None,
@@ -309,10 +331,10 @@ def tier_migration(previous: pd.Series, current: pd.Series) -> tuple[pd.DataFram
 
 # --------------------------------------------------------------------------- the screening in one call
 @dataclass(frozen=True)
-class Screening:
+class Screening(Result):
     """Everything the key-account report is built on, computed once from the clean tables."""
 
-    summary: pd.DataFrame  # RFM per customer
+    rfm: pd.DataFrame  # RFM per customer (value.rfm)
     scores: pd.DataFrame  # R, F, M scores and segment
     tiers: pd.DataFrame  # value tiers with the Pareto columns
     repeat: pd.DataFrame  # lifetimes-convention summary
@@ -322,6 +344,18 @@ class Screening:
     rule: pd.DataFrame
     watchlist: pd.DataFrame
     repeat_buyers: int = 0  # customers who bought more than once; under value.MIN_REPEAT_BUYERS there is no BG/NBD (bgnbd None)
+
+    def summary(self) -> pd.DataFrame:
+        """Customers, revenue and at-risk customers per value tier."""
+        counts = self.tiers.groupby("tier", observed=True).agg(customers=("value", "size"), revenue=("value", "sum"))
+        at_risk = self.watchlist.groupby("tier", observed=True).size()
+        return counts.assign(at_risk=at_risk.reindex(counts.index, fill_value=0)).rename_axis("tier")
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return headlines(self, None, language)
+
+    def metrics(self) -> dict:
+        return {"customers": int(len(self.tiers)), "watchlist": int(len(self.watchlist)), "repeat_buyers": int(self.repeat_buyers)}
 
 
 def check_as_of(orders: pd.DataFrame, as_of, window_months: int = 12) -> None:

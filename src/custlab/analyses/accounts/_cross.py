@@ -10,12 +10,13 @@ import pandas as pd
 from scipy import stats
 from sklearn.utils.extmath import svd_flip
 
+from ...report import Result
 from ...errors import AnalysisError
 from ._accounts import TIERS
 
 
 @dataclass(frozen=True)
-class CrossTable:
+class CrossTable(Result):
     """Counts, row shares, and the chi-square test of independence with Cramér's V."""
 
     counts: pd.DataFrame
@@ -40,6 +41,15 @@ class CrossTable:
 
     def summary(self) -> pd.Series:
         return pd.Series({"chi2": self.chi2, "dof": self.dof, "p_value": self.p_value, "cramers_v": self.cramers_v})
+
+    def sentences(self, language: str = "en") -> list[str]:
+        from ...i18n import p_text, t
+
+        return [t("ka_cross", language, dep=t("ka_rel_" + self.strength(), language), chi2=self.chi2, p=p_text(self.p_value),
+                  v=self.cramers_v)]
+
+    def metrics(self) -> dict:
+        return self.summary().to_dict()
 
 
 def cross_table(rows: pd.Series, cols: pd.Series, weights: pd.Series | None = None) -> CrossTable:

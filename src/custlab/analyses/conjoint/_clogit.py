@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from ...report import Result
 from ...errors import AnalysisError
 
 
 @dataclass(frozen=True)
-class ClogitFit:
+class ClogitFit(Result):
     """A fitted conditional logit: ``params``, ``bse`` (standard errors from the observed
     information), ``llf`` (log-likelihood), ``cov_params()`` and Newton's ``iterations``."""
 
@@ -27,6 +29,15 @@ class ClogitFit:
 
     def cov_params(self) -> np.ndarray:
         return self.cov
+
+    def summary(self) -> pd.DataFrame:
+        """Estimates with their standard errors, z and p (the terms are numbered: the caller names them)."""
+        z = self.params / self.bse
+        return pd.DataFrame({"estimate": self.params, "std_error": self.bse, "z": z, "p_value": 2 * stats.norm.sf(np.abs(z))},
+                            index=pd.RangeIndex(len(self.params), name="term"))
+
+    def metrics(self) -> dict:
+        return {"loglik": self.llf, "iterations": self.iterations}
 
 
 def _clogit_terms(beta: np.ndarray, x: np.ndarray, chosen: np.ndarray, starts: np.ndarray):

@@ -28,6 +28,7 @@ from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from ...report import Result
 from ...errors import AnalysisError
 from ._clogit import conditional_logit
 from ...i18n import t
@@ -166,7 +167,7 @@ def _check_products(products: dict[str, dict], levels: dict[str, list], linear: 
 
 # --------------------------------------------------------------------------- ratings
 @dataclass(frozen=True)
-class RatingConjoint:
+class RatingConjoint(Result):
     """Individual part-worths from rating tasks.
 
     ``individual``: respondent x (attribute, level) part-worths; ``intercept`` and ``r2``: each
@@ -207,6 +208,12 @@ class RatingConjoint:
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [len(self.individual), float(self.r2.median()), len(self.skipped)]},
                             index=pd.Index(["respondents", "median_r2", "skipped"], name="statistic"))
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [ratings_sentence(self, {}, language)]
+
+    def metrics(self) -> dict:
+        return {"rating_importance": self.importance.round(4).to_dict()}
 
 
 def rating_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: list[str] | None = None) -> RatingConjoint:
@@ -252,7 +259,7 @@ def rating_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
 
 
 @dataclass(frozen=True)
-class ChoiceModel:
+class ChoiceModel(Result):
     """A conditional logit of choice tasks.
 
     ``coefficients``: per coded term the estimate, standard error, z and p. ``part_worths``: every
@@ -312,6 +319,12 @@ class ChoiceModel:
         return pd.DataFrame({"estimate": [self.respondents, self.tasks, self.loglik, self.loglik_null, self.mcfadden_r2, self.hit_rate]},
                             index=pd.Index(["respondents", "tasks", "loglik", "loglik_null", "mcfadden_r2", "hit_rate"], name="statistic"))
 
+    def sentences(self, language: str = "en") -> list[str]:
+        return [importance_sentence(self, {}, language)]
+
+    def metrics(self) -> dict:
+        return {"choice_importance": self.importance.round(4).to_dict(), "mcfadden_r2": self.mcfadden_r2}
+
 
 def choice_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: list[str] | None = None,
                     price: str | None = None) -> ChoiceModel:
@@ -354,7 +367,7 @@ def choice_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
 
 # --------------------------------------------------------------------------- preference classes
 @dataclass(frozen=True)
-class PreferenceClasses:
+class PreferenceClasses(Result):
     """Respondents grouped by their individual part-worths (k-means, on the part-worths' own scale).
 
     ``labels``: class per respondent (P1 is the largest); ``part_worths``: (attribute, level) x
@@ -370,6 +383,16 @@ class PreferenceClasses:
     @property
     def sizes(self) -> pd.Series:
         return self.labels.value_counts().reindex(self.part_worths.columns).rename("respondents")
+
+    def summary(self) -> pd.DataFrame:
+        """Attribute importance per class, with each class's size."""
+        return self.importance.T.join(self.sizes).rename_axis("preference_class")
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [classes_sentence(self, {}, language)]
+
+    def metrics(self) -> dict:
+        return {"preference_classes": self.k}
 
 
 def preference_classes(rating: RatingConjoint, k: int | None = None, k_range: tuple[int, int] = (2, 6),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...report import Result
 from ...errors import AnalysisError
 from .settings import METHODS, OBLIQUE, ROTATIONS
 from ...i18n import p_text, t
@@ -109,7 +110,7 @@ def _correlation(items: pd.DataFrame) -> np.ndarray:
 
 # --------------------------------------------------------------------------- adequacy
 @dataclass(frozen=True)
-class Adequacy:
+class Adequacy(Result):
     """Sampling adequacy (Kaiser-Meyer-Olkin) and Bartlett's test of sphericity.
 
     ``msa``: the KMO measure per item; ``kmo``: overall. ``chi2``, ``df``, ``p_value``: Bartlett's
@@ -133,6 +134,12 @@ class Adequacy:
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [self.kmo, self.chi2, self.df, self.p_value, self.n]},
                             index=pd.Index(["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p", "respondents"], name="statistic"))
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [adequacy_sentence(self, language)]
+
+    def metrics(self) -> dict:
+        return {"kmo": self.kmo, "bartlett_p": self.p_value}
 
 
 def adequacy(items: pd.DataFrame) -> Adequacy:
@@ -160,7 +167,7 @@ def adequacy(items: pd.DataFrame) -> Adequacy:
 
 # --------------------------------------------------------------------------- how many factors
 @dataclass(frozen=True)
-class ParallelAnalysis:
+class ParallelAnalysis(Result):
     """Horn's parallel analysis: keep the components whose eigenvalue beats random data's.
 
     ``eigenvalues``: per component, the observed eigenvalue of the correlation matrix and the
@@ -173,6 +180,15 @@ class ParallelAnalysis:
     n_factors: int
     kaiser: int
     quantile: float
+
+    def summary(self) -> pd.DataFrame:
+        return self.eigenvalues
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [count_sentence(self, self.n_factors, language)]
+
+    def metrics(self) -> dict:
+        return {"parallel_factors": self.n_factors, "kaiser_factors": self.kaiser}
 
 
 def parallel_analysis(items: pd.DataFrame, n_iter: int = 100, quantile: float = 0.95,
@@ -192,7 +208,7 @@ def parallel_analysis(items: pd.DataFrame, n_iter: int = 100, quantile: float = 
 
 # --------------------------------------------------------------------------- factor analysis
 @dataclass(frozen=True)
-class FactorSolution:
+class FactorSolution(Result):
     """A fitted factor analysis, factors ordered and signed as psych ``fa`` orders them.
 
     ``loadings``: the pattern matrix (item x factor). ``phi``: factor correlations (identity for
@@ -246,6 +262,12 @@ class FactorSolution:
         order = sorted(self.loadings.index, key=lambda i: (list(self.loadings.columns).index(main[i]), -abs(self.loadings.loc[i, main[i]])))
         shown = self.loadings.where(self.loadings.abs() >= cut).loc[order]
         return shown.join(self.items[["h2", "u2"]])
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [loadings_sentence(self, language)]
+
+    def metrics(self) -> dict:
+        return {"n_factors": int(self.loadings.shape[1]), "variance_explained": float(self.variance.loc["Cumulative Var"].iloc[-1])}
 
 
 def _order_and_sign(loadings: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +336,7 @@ def factor_analysis(items: pd.DataFrame, n_factors: int, method: str = "minres",
 
 # --------------------------------------------------------------------------- reliability
 @dataclass(frozen=True)
-class Reliability:
+class Reliability(Result):
     """Cronbach's alpha of one scale: raw (covariances) and standardized (correlations), and each
     when one item is dropped (psych ``alpha``: ``raw_alpha``, ``std.alpha``, ``alpha.drop``)."""
 
@@ -322,6 +344,17 @@ class Reliability:
     std_alpha: float
     if_dropped: pd.DataFrame
     n_items: int
+
+    def summary(self) -> pd.DataFrame:
+        """Alpha (raw and standardized) of the whole scale, then with each item dropped."""
+        whole = pd.DataFrame({"alpha": [self.alpha], "std_alpha": [self.std_alpha]}, index=pd.Index(["(all)"], name="item"))
+        return pd.concat([whole, self.if_dropped[["alpha", "std_alpha"]].rename_axis("item")])
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [reliability_sentence(pd.DataFrame({"alpha": [self.alpha]}, index=pd.Index([f"{self.n_items} items"])), 0.7, language)]
+
+    def metrics(self) -> dict:
+        return {"alpha": self.alpha, "std_alpha": self.std_alpha}
 
 
 def _alphas(items: pd.DataFrame) -> tuple[float, float]:
@@ -381,7 +414,7 @@ def scale_scores(items: pd.DataFrame, solution: FactorSolution) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- principal components
 @dataclass(frozen=True)
-class Components:
+class Components(Result):
     """Principal components of the items' correlations (psych ``principal``).
 
     ``loadings``: item x component correlations (eigenvector times the root of its eigenvalue),
@@ -392,6 +425,16 @@ class Components:
     loadings: pd.DataFrame
     eigenvalues: pd.DataFrame
     rotation: str
+
+    def summary(self) -> pd.DataFrame:
+        return self.loadings
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [components_sentence(self, self.loadings.shape[1], language)]
+
+    def metrics(self) -> dict:
+        k = self.loadings.shape[1]
+        return {"components": k, "variance_explained": float(self.eigenvalues["cumulative"].iloc[k - 1])}
 
 
 def principal_components(items: pd.DataFrame, n_components: int, rotation: str = "none") -> Components:

@@ -22,6 +22,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from ...report import Result
 from ...errors import AnalysisError
 from ...i18n import t
 from ...report import atomic_write, csv_bytes
@@ -83,7 +84,7 @@ def key_accounts(orders: pd.DataFrame, as_of, months: int = 24, share: float = 0
 
 # --------------------------------------------------------------------------- the model
 @dataclass(frozen=True)
-class PropensityModel:
+class PropensityModel(Result):
     """A key-account propensity model and how well it separates.
 
     ``auc``: cross-validated area under the ROC curve; ``lift``: per decile of out-of-fold score
@@ -111,6 +112,9 @@ class PropensityModel:
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [self.n, self.base_rate, self.auc]},
                             index=pd.Index(["customers", "base_rate", "auc"], name="statistic"))
+
+    def metrics(self) -> dict:
+        return {"auc": self.auc, "base_rate": self.base_rate}
 
 
 def _pipeline(features: pd.DataFrame, random_state: int):

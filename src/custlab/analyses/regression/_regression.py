@@ -16,6 +16,7 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
+from ...report import Result
 from ...errors import AnalysisError
 from ...i18n import t
 
@@ -23,7 +24,7 @@ MAX_LMG_PREDICTORS = 15  # LMG fits every subset of predictors: 2^15 = 32,768 re
 
 
 @dataclass(frozen=True)
-class DriverModel:
+class DriverModel(Result):
     """An outcome regressed on its drivers.
 
     ``coefficients``: per term the estimate, its standard error (heteroscedasticity-robust HC3
@@ -45,6 +46,12 @@ class DriverModel:
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [self.r2, self.adj_r2, self.f_p_value, self.n]},
                             index=pd.Index(["r2", "adj_r2", "f_p_value", "respondents"], name="statistic"))
+
+    def sentences(self, language: str = "en") -> list[str]:
+        return [drivers_sentence(self, language)]
+
+    def metrics(self) -> dict:
+        return {f"{self.outcome}_drivers": self.importance["explained_share"].round(4).to_dict(), f"{self.outcome}_r2": self.r2}
 
 
 def _r2_from_correlations(corr: np.ndarray, subset: tuple[int, ...]) -> float:

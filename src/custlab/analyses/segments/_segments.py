@@ -21,6 +21,7 @@ from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
+from ...report import Result
 from ...errors import AnalysisError
 from .settings import METHODS
 from ...i18n import label, t
@@ -112,7 +113,7 @@ def feature_matrix(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 # --------------------------------------------------------------------------- clustering
 @dataclass(frozen=True)
-class Segmentation:
+class Segmentation(Result):
     """A clustering of customers into segments S1..Sk (S1 spends the most per customer).
 
     ``labels``: segment per customer. ``criteria``: per k tried, the mean silhouette and the
@@ -125,6 +126,18 @@ class Segmentation:
     criteria: pd.DataFrame
     columns: list[str]
     random_state: int
+
+    def summary(self) -> pd.DataFrame:
+        """Customers per segment, with the criteria of the k chosen."""
+        sizes = self.labels.value_counts().sort_index().rename("customers").rename_axis("segment").to_frame()
+        return sizes.assign(share=sizes["customers"] / sizes["customers"].sum())
+
+    def sentences(self, language: str = "en") -> list[str]:
+        k_range = (int(self.criteria.index.min()), int(self.criteria.index.max()))
+        return [count_sentence(self, k_range, len(self.criteria) == 1, language)]
+
+    def metrics(self) -> dict:
+        return {"segments_k": self.k, "segments_method": self.method}
 
 
 def _cluster(x: np.ndarray, method: str, k: int, random_state: int) -> tuple[np.ndarray, float | None]:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ... import config
+from ...report import Result
 from ...errors import AnalysisError
 from ...i18n import t
 from ..cache import cached_folder, clean_folder, quality_params
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class CleanResult:
+class CleanResult(Result):
     """The clean tables and the account of how they came to be.
 
     ``tables``: clean canonical tables (customers gain industry_written, industry_section,
@@ -139,6 +140,18 @@ class CleanResult:
 
     def summary(self) -> pd.DataFrame:
         return self.reconciliation
+
+    def sentences(self, language: str = "en") -> list[str]:
+        from .findings import findings
+
+        return findings(self, language)
+
+    def metrics(self) -> dict:
+        recon = self.reconciliation
+        return {"reconciliation": recon.drop(columns="balanced").to_dict("index"), "followup": len(self.followup),
+                "duplicates_merged": int(recon.loc["customers", "merged"]) if "customers" in recon.index else 0,
+                "duplicates_by_rule": self.merged_by_rule().to_dict(),
+                "changes": len(self.changes)}
 
 
 def _date_limit(params) -> pd.Timestamp:
