@@ -87,3 +87,29 @@ def test_no_string_table_names_a_key_twice():
             keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
             repeated += [(node.lineno, k) for k in set(keys) if keys.count(k) > 1]
     assert repeated == []
+
+
+def test_each_analysis_keeps_its_strings_in_its_own_catalogue(tmp_path):
+    """Strings live in YAML beside each analysis; one loader merges them and refuses a key two
+    catalogues define, or an entry missing a language, naming the file."""
+    from pathlib import Path
+
+    package = Path(i18n.__file__).resolve().parent
+    catalogues = sorted(str(p.relative_to(package)) for pattern in i18n.CATALOGUES for p in package.glob(pattern))
+    assert "analyses/segments/strings.yaml" in catalogues and "data/cleaning/strings.yaml" in catalogues
+    assert len(catalogues) == 9
+    assert i18n.t("sg_apart", "zh", name="S1", traits="高频") == "S1：高频。"  # from analyses/segments/strings.yaml
+
+    for folder in ("analyses/a", "analyses/b"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "analyses/a/strings.yaml").write_text("strings:\n  x_title: {en: Title, zh: 标题}\n", encoding="utf-8")
+    assert i18n.load_catalogues(tmp_path)["strings"] == {"x_title": {"en": "Title", "zh": "标题"}}
+    (tmp_path / "analyses/b/strings.yaml").write_text("strings:\n  x_title: {en: Other, zh: 其他}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"b/strings.yaml: strings 'x_title' is already defined in .*a/strings.yaml"):
+        i18n.load_catalogues(tmp_path)
+    (tmp_path / "analyses/b/strings.yaml").write_text("labels:\n  visits: {en: Visits}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"b/strings.yaml: labels 'visits' lacks \['zh'\]"):
+        i18n.load_catalogues(tmp_path)
+    (tmp_path / "analyses/b/strings.yaml").write_text("sentences:\n  y: {en: y, zh: y}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown section 'sentences'"):
+        i18n.load_catalogues(tmp_path)
