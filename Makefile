@@ -51,13 +51,13 @@ febrl-reference:
 	benchmarks/.recordlinkage-env/bin/python benchmarks/febrl_reference.py
 
 # R psych (the factor-analysis reference on its public bfi data), from Debian's packages (as root);
-# rewrites tests/data/bfi.csv.gz and tests/results/psych_bfi_*.csv, which tests/test_factors.py compares against
+# rewrites tests/reference/bfi.csv.gz and tests/results/psych_bfi_*.csv, which tests/test_factors.py compares against
 psych-reference:
 	command -v Rscript >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core r-cran-psych r-cran-gparotation)
 	Rscript benchmarks/psych_reference.R .
 
 # R survival's clogit (the conditional-logit reference on bayesm's public camera conjoint data), from
-# Debian's packages (as root); rewrites tests/data/camera.csv.gz and tests/results/clogit_camera_*.csv
+# Debian's packages (as root); rewrites tests/reference/camera.csv.gz and tests/results/clogit_camera_*.csv
 conjoint-reference:
 	Rscript -e 'library(survival); library(bayesm)' >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core r-cran-survival r-cran-bayesm)
 	Rscript benchmarks/conjoint_reference.R .

@@ -2,7 +2,7 @@
 # clogit (exact partial likelihood: with one chosen alternative per task it is McFadden's
 # conditional logit, the model mlogit fits without alternative-specific constants), on bayesm's
 # public camera conjoint data (332 respondents, 16 tasks, 4 cameras and a no-choice option each).
-# Writes tests/data/camera.csv.gz (one row per alternative) and tests/results/clogit_camera_*.csv,
+# Writes tests/reference/camera.csv.gz (one row per alternative) and tests/results/clogit_camera_*.csv,
 # which tests/test_conjoint.py compares against. Run by `make conjoint-reference` (Debian's R).
 suppressMessages({library(bayesm); library(survival)})
 args <- commandArgs(trailingOnly = TRUE)

@@ -62,7 +62,7 @@ def test_the_planted_satisfaction_drivers_come_out_in_their_order():
 
 
 def test_scale_scores_are_item_means_with_reverse_keyed_items_flipped():
-    items = pd.read_csv(Path(__file__).parent / "data" / "bfi.csv.gz")
+    items = pd.read_csv(Path(__file__).parents[1] / "reference" / "bfi.csv.gz")
     solution = factors.factor_analysis(items, 5)
     agree = solution.main_factor()["A2"]
     members = [i for i in solution.main_factor().index if solution.main_factor()[i] == agree]

@@ -8,7 +8,7 @@ from custlab.data import sources
 from custlab.analyses import value
 from custlab.errors import AnalysisError
 
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(__file__).parents[1] / "results"
 
 
 def test_bgnbd_reproduces_published_cdnow_parameters():

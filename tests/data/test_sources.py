@@ -261,11 +261,11 @@ def test_a_duckdb_file_held_open_for_writing_or_not_duckdb_is_a_clear_error(smal
 
 
 def test_excel_97_2003_workbooks_of_older_erp_exports(tmp_path):
-    # .xls with Chinese sheet names and headers, dates stored as Excel dates (tests/data/README.md)
+    # .xls with Chinese sheet names and headers, dates stored as Excel dates (tests/reference/README.md)
     import shutil
     from pathlib import Path
 
-    book = Path(__file__).parent / "data" / "crm_export.xls"
+    book = Path(__file__).parents[1] / "reference" / "crm_export.xls"
     params = config.SourceParams(kind="excel", path=str(book), tables={"customers": "客户信息", "orders": "订单明细"})
     src = sources.open_source(params, "columns_zh.yaml")
     assert src.available() == ["customers", "orders"]

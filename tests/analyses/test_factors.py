@@ -12,8 +12,8 @@ from custlab.analyses import factors
 from custlab.data import sample_studies
 from custlab.errors import AnalysisError
 
-DATA = Path(__file__).parent / "data"
-RESULTS = Path(__file__).parent / "results"
+DATA = Path(__file__).parents[1] / "reference"
+RESULTS = Path(__file__).parents[1] / "results"
 
 
 def psych(name: str) -> pd.DataFrame:

@@ -10,12 +10,12 @@ import pytest
 from custlab.analyses import conjoint
 from custlab.errors import AnalysisError
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 CAMERA_TERMS = ["canon", "sony", "nikon", "panasonic", "pixels", "zoom", "video", "swivel", "wifi", "price"]
 
 
 def test_conditional_logit_matches_r_survival_clogit_on_the_camera_data():
-    camera = pd.read_csv(HERE / "data" / "camera.csv.gz")
+    camera = pd.read_csv(HERE / "reference" / "camera.csv.gz")
     tasks = camera["respondent"] * 100 + camera["task"]
     fit = conjoint.conditional_logit(camera[CAMERA_TERMS], camera["chosen"], tasks)
     ref = pd.read_csv(HERE / "results" / "clogit_camera_coefficients.csv", index_col="term")
