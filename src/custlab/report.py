@@ -216,11 +216,19 @@ def _capitalized(text):
     return text[:1].upper() + text[1:] if isinstance(text, str) else text
 
 
-def say(text: str) -> None:
-    """Display one generated sentence of finding as Markdown."""
+def say(*texts: str) -> None:
+    """Display generated sentences of finding as Markdown, one paragraph each (a result's
+    ``sentences(language)`` is said with ``say(*result.sentences(language))``)."""
     from IPython.display import Markdown, display
 
-    display(Markdown(text))
+    for text in texts:
+        display(Markdown(text))
+
+
+def record_all(metrics: dict[str, Any]) -> None:
+    """:func:`record` every key number of ``metrics`` (a result's ``metrics()``), under its name."""
+    for name, value in metrics.items():
+        record(name, value)
 
 
 # --------------------------------------------------------------------------- files

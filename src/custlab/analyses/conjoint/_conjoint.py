@@ -25,8 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 
 from ...report import Result
 from ...errors import AnalysisError
@@ -366,55 +364,6 @@ def choice_conjoint(design: pd.DataFrame, responses: pd.DataFrame, attributes: l
 
 
 # --------------------------------------------------------------------------- preference classes
-@dataclass(frozen=True)
-class PreferenceClasses(Result):
-    """Respondents grouped by their individual part-worths (k-means, on the part-worths' own scale).
-
-    ``labels``: class per respondent (P1 is the largest); ``part_worths``: (attribute, level) x
-    class means; ``importance``: attribute x class; ``silhouette``: mean silhouette per k tried.
-    """
-
-    labels: pd.Series
-    part_worths: pd.DataFrame
-    importance: pd.DataFrame
-    silhouette: pd.Series
-    k: int
-
-    @property
-    def sizes(self) -> pd.Series:
-        return self.labels.value_counts().reindex(self.part_worths.columns).rename("respondents")
-
-    def summary(self) -> pd.DataFrame:
-        """Attribute importance per class, with each class's size."""
-        return self.importance.T.join(self.sizes).rename_axis("preference_class")
-
-    def sentences(self, language: str = "en") -> list[str]:
-        return [classes_sentence(self, {}, language)]
-
-    def metrics(self) -> dict:
-        return {"preference_classes": self.k}
-
-
-def preference_classes(rating: RatingConjoint, k: int | None = None, k_range: tuple[int, int] = (2, 6),
-                       random_state: int = 0) -> PreferenceClasses:
-    """Group respondents whose part-worths are alike; k by the best mean silhouette unless set."""
-    x = rating.individual.to_numpy()
-    candidates = [k] if k else list(range(k_range[0], min(k_range[1], len(x) - 1) + 1))
-    if not candidates or len(x) < 3 * max(candidates):
-        raise AnalysisError(f"{len(x)} respondents are too few for {max(candidates or [k or 0])} preference classes: "
-                            f"lower conjoint.classes or conjoint.class_range.")
-    fits = {kk: KMeans(n_clusters=kk, n_init=10, random_state=random_state).fit_predict(x) for kk in candidates}
-    sil = pd.Series({kk: silhouette_score(x, lab) for kk, lab in fits.items()}, name="silhouette").rename_axis("k")
-    best = k or int(sil.idxmax())
-    raw = pd.Series(fits[best], index=rating.individual.index)
-    names = {c: f"P{i + 1}" for i, c in enumerate(raw.value_counts().index)}
-    labels = raw.map(names).rename("preference_class")
-    means = rating.individual.groupby(labels).mean().T
-    means = means[sorted(means.columns, key=lambda c: int(c[1:]))]
-    means.columns.name = "preference_class"
-    importance = pd.DataFrame({c: importance_of(means[c]) for c in means.columns})
-    importance.columns.name = "preference_class"
-    return PreferenceClasses(labels, means, importance, sil, best)
 
 
 # --------------------------------------------------------------------------- report helpers
@@ -459,14 +408,6 @@ def wtp_sentence(model: ChoiceModel, names: dict[str, str], unit: str, language:
 def ratings_sentence(rating: RatingConjoint, names: dict[str, str], language: str = "en") -> str:
     imp = rating.importance
     return t("cj_ratings", language, top=names.get(imp.idxmax(), imp.idxmax()), share=imp.max(), r2=float(rating.r2.median()))
-
-
-def classes_sentence(classes: PreferenceClasses, names: dict[str, str], language: str = "en") -> str:
-    sizes = classes.sizes / classes.sizes.sum()
-    first, second = sizes.index[0], sizes.index[1]
-    top = {c: names.get(classes.importance[c].idxmax(), classes.importance[c].idxmax()) for c in (first, second)}
-    return t("cj_classes", language, k=classes.k, largest=first, share=sizes[first], largest_top=top[first],
-             other=second, other_share=sizes[second], other_top=top[second])
 
 
 def simulation(model: ChoiceModel | None, rating: RatingConjoint | None, products: dict[str, dict]) -> pd.DataFrame:

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
 from ...report import Result
 from ...errors import AnalysisError
@@ -171,6 +173,27 @@ def propensity_model(features: pd.DataFrame, target: pd.Series, folds: int = 5, 
     coefficients = pd.Series(model[-1].coef_[0], index=model[0].get_feature_names_out(), name="coefficient")
     coefficients.index.name = "feature"
     return PropensityModel(float(roc_auc_score(y, oof)), lift_table(oof, y), coefficients, float(y.mean()), len(y), model)
+
+
+class PropensityScorer(BaseEstimator):
+    """:func:`propensity_model` as a scikit-learn estimator: ``__init__`` stores, :meth:`fit` learns
+    ``auc_`` (cross-validated), ``lift_``, ``coefficients_``, ``base_rate_`` and ``result_``;
+    :meth:`predict_proba` scores companies (prospects) by their firmographics."""
+
+    def __init__(self, folds: int = 5, random_state: int = 0):
+        self.folds = folds
+        self.random_state = random_state
+
+    def fit(self, features: pd.DataFrame, target: pd.Series) -> "PropensityScorer":
+        self.result_ = propensity_model(features, target, self.folds, self.random_state)
+        self.auc_, self.lift_ = self.result_.auc, self.result_.lift
+        self.coefficients_, self.base_rate_ = self.result_.coefficients, self.result_.base_rate
+        return self
+
+    def predict_proba(self, features: pd.DataFrame) -> pd.Series:
+        """The propensity of each company to become a key account (:meth:`PropensityModel.score`)."""
+        check_is_fitted(self, "result_")
+        return self.result_.score(features)
 
 
 def top_prospects(prospects: pd.DataFrame, scores: pd.Series, n: int = 20,

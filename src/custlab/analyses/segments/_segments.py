@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from sklearn.mixture import GaussianMixture
@@ -194,6 +195,30 @@ def segment(features: pd.DataFrame, columns: list[str] | None = None, method: st
     best = k or int(criteria["bic"].idxmin() if method == "gmm" else criteria["silhouette"].idxmax())
     labels = _named(pd.Series(fits[best], index=features.index), features)
     return Segmentation(method, best, labels, criteria, columns, random_state)
+
+
+class CustomerSegments(BaseEstimator):
+    """:func:`segment` as a scikit-learn estimator: ``__init__`` stores the settings, :meth:`fit`
+    validates them and learns ``labels_``, ``k_``, ``criteria_`` (per k tried), ``columns_`` and
+    ``result_`` (the :class:`Segmentation`)."""
+
+    def __init__(self, columns: list[str] | None = None, method: str = "kmeans", k: int | None = None,
+                 k_range: tuple[int, int] = (3, 8), random_state: int = 0):
+        self.columns = columns
+        self.method = method
+        self.k = k
+        self.k_range = k_range
+        self.random_state = random_state
+
+    def fit(self, features: pd.DataFrame, y=None) -> "CustomerSegments":
+        """Cluster the customers of ``features`` (:func:`behaviour_features`)."""
+        self.result_ = segment(features, self.columns, self.method, self.k, tuple(self.k_range), self.random_state)
+        self.labels_, self.k_ = self.result_.labels, self.result_.k
+        self.criteria_, self.columns_ = self.result_.criteria, self.result_.columns
+        return self
+
+    def fit_predict(self, features: pd.DataFrame, y=None) -> pd.Series:
+        return self.fit(features).labels_
 
 
 def _named(raw: pd.Series, features: pd.DataFrame) -> pd.Series:
