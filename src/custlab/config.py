@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import pkgutil
 import re
 import types
 import typing
@@ -178,8 +179,11 @@ def notebook_params() -> dict[str, type[BaseParams]]:
     """
     found: dict[str, type[BaseParams]] = {}
     for wing in SETTINGS_WINGS:
-        for settings in sorted((PACKAGE_DIR / wing).glob("*/settings.py")):
-            module = importlib.import_module(f"custlab.{wing}.{settings.parent.name}.settings")
+        package = importlib.import_module(f"custlab.{wing}")  # light: the wings' __init__ import nothing
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if not (info.ispkg and (Path(info.module_finder.path) / info.name / "settings.py").exists()):
+                continue
+            module = importlib.import_module(f"custlab.{wing}.{info.name}.settings")
             if module.NOTEBOOK in found:
                 raise TypeError(f"Two analyses declare the settings of {module.NOTEBOOK}: {found[module.NOTEBOOK].__module__} "
                                 f"and {module.__name__}; a notebook has one.")
