@@ -21,7 +21,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submod_attrs={
 ''',
     "settings.py": '''from dataclasses import dataclass, field
 
-from custlab.config import BaseParams, number
+from custlab.config import notebook_parameters, number
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,7 @@ class VisitSettings:
     min_sessions: int = field(default=2, metadata=number(1))  # a visitor with this many sessions is active
 
 
-@dataclass(frozen=True)
-class VisitsParams(BaseParams):
-    visits: VisitSettings = field(default_factory=VisitSettings)
-
-
-NOTEBOOK = "70_web_visits"
-PARAMS = VisitsParams
+PARAMS = VisitsParams = notebook_parameters("70_web_visits", "visits", VisitSettings, "VisitsParams")
 ''',
     "_visits.py": '''from dataclasses import dataclass
 

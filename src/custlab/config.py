@@ -172,8 +172,8 @@ SETTINGS_WINGS = ("data", "analyses")
 def notebook_params() -> dict[str, type[BaseParams]]:
     """The parameter class of each notebook, as the analyses declare them.
 
-    Every package of :data:`SETTINGS_WINGS` with a ``settings.py`` names its notebook (``NOTEBOOK``)
-    and the dataclass that validates its parameters (``PARAMS``); config finds them there (as Kedro's
+    Every package of :data:`SETTINGS_WINGS` with a ``settings.py`` declares the dataclass that
+    validates its notebook's parameters (``PARAMS``, made by :func:`notebook_parameters`); config finds it there (as Kedro's
     ``find_pipelines`` finds each package's pipeline), so adding an analysis edits no list here.
     The settings modules are light: this imports no model.
     """
@@ -183,13 +183,25 @@ def notebook_params() -> dict[str, type[BaseParams]]:
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
             if not (info.ispkg and (Path(info.module_finder.path) / info.name / "settings.py").exists()):
                 continue
-            module = importlib.import_module(f"custlab.{wing}.{info.name}.settings")
-            if module.NOTEBOOK in found:
-                raise TypeError(f"Two analyses declare the settings of {module.NOTEBOOK}: {found[module.NOTEBOOK].__module__} "
-                                f"and {module.__name__}; a notebook has one.")
-            found[module.NOTEBOOK] = module.PARAMS
+            params = importlib.import_module(f"custlab.{wing}.{info.name}.settings").PARAMS
+            if params.NOTEBOOK in found:
+                raise TypeError(f"Two analyses declare the settings of {params.NOTEBOOK}: {found[params.NOTEBOOK].__module__} "
+                                f"and {params.__module__}; a notebook has one.")
+            found[params.NOTEBOOK] = params
     return found
 
+
+
+def notebook_parameters(notebook: str, key: str, settings: type, name: str) -> type[BaseParams]:
+    """The parameter class of ``notebook``: every shared key (:class:`BaseParams`) and the
+    notebook's own settings under ``key``. An analysis's ``settings.py`` declares
+    ``PARAMS = notebook_parameters("40_customer_segments", "segments", SegmentSettings, "SegmentsParams")``;
+    :func:`notebook_params` finds it there."""
+    cls = dataclasses.make_dataclass(name, [(key, settings, field(default_factory=settings))], bases=(BaseParams,), frozen=True)
+    cls.__module__ = settings.__module__  # where it is declared (make_dataclass takes module= only from Python 3.12)
+    cls.__doc__ = f"Parameters of {notebook}: the shared ones and ``{key}`` ({settings.__name__})."
+    cls.NOTEBOOK = notebook
+    return cls
 
 # --------------------------------------------------------------------------- loading
 def read_yaml(path: Path) -> dict[str, Any]:

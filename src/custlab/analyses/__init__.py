@@ -6,6 +6,9 @@ tags, strategies, correspondence map), ``factors`` (survey factors, reliability)
 conjoint, preference classes, simulator), ``prospects`` (propensity, MAN rule, cross-sell).
 
 Modules are imported by name (``from custlab.analyses import value``); importing this package
-loads none of them.
+loads none of them. Each analysis package keeps its settings in ``settings.py``, its model in
+``_name.py`` and its report strings in ``strings.yaml``; its ``__init__`` names the public names and
+loads the model on first use (``lazy_loader.attach``), so the runner validates parameters (the
+settings) without importing pandas or scikit-learn.
 """
 __all__ = ["accounts", "conjoint", "factors", "prospects", "regression", "segments", "value"]

@@ -1,8 +1,5 @@
 """Key-account screening beyond RFM: RFMAI classes, the key-account index, tags, cross analysis,
 the strategy table and tier migration.
-
-The model lives in ``_accounts.py`` and loads on first use (pandas, scikit-learn); the settings in
-``settings.py`` load without it, so the runner validates parameters without importing the model.
 """
 import lazy_loader
 

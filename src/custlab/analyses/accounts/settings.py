@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass, field
 
-from ...config import K_RANGE, SHARE, BaseParams, Texts, allowed, number, texts_in
+from ...config import K_RANGE, SHARE, Texts, allowed, notebook_parameters, number, texts_in
 
 
 #: the key-account index's criteria (custlab.analyses.accounts.CRITERIA_DIRECTION computes them)
@@ -72,13 +72,5 @@ class KeyAccountSettings:
         return texts_in(self.strategy, language)
 
 
-@dataclass(frozen=True)
-class KeyAccountsParams(BaseParams):
-    """Parameters of 10_key_accounts."""
-
-    key_accounts: KeyAccountSettings = field(default_factory=KeyAccountSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "10_key_accounts"
-PARAMS = KeyAccountsParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = KeyAccountsParams = notebook_parameters("10_key_accounts", "key_accounts", KeyAccountSettings, "KeyAccountsParams")

@@ -1,7 +1,4 @@
 """Conjoint analysis: what customers trade off between the attributes of an offer.
-
-The model lives in ``_conjoint.py`` and loads on first use (pandas, scikit-learn); the settings in
-``settings.py`` load without it, so the runner validates parameters without importing the model.
 """
 import lazy_loader
 

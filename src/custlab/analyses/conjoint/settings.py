@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...config import K_RANGE, BaseParams, Texts, number
+from ...config import K_RANGE, Texts, notebook_parameters, number
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,5 @@ class ConjointSettings:
     random_state: int = 0
 
 
-@dataclass(frozen=True)
-class ConjointParams(BaseParams):
-    """Parameters of 50_conjoint."""
-
-    conjoint: ConjointSettings = field(default_factory=ConjointSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "50_conjoint"
-PARAMS = ConjointParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = ConjointParams = notebook_parameters("50_conjoint", "conjoint", ConjointSettings, "ConjointParams")

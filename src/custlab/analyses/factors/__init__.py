@@ -1,8 +1,5 @@
 """Factor analysis and PCA of survey items: adequacy, the number of factors, factor analysis with
 rotations, reliability and principal components.
-
-The model lives in ``_factors.py`` and loads on first use (pandas, scikit-learn); the settings in
-``settings.py`` load without it, so the runner validates parameters without importing the model.
 """
 import lazy_loader
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ...config import SHARE, BaseParams, Texts, number, numbered_keys
+from ...config import SHARE, Texts, notebook_parameters, number, numbered_keys
 
 #: extraction methods and rotations (factor_analyzer's names, as R psych::fa spells them)
 METHODS = ("minres", "ml")
@@ -34,13 +34,5 @@ class FactorSettings:
         default_factory=dict, metadata=numbered_keys("F", "factor", "the loadings table"))
 
 
-@dataclass(frozen=True)
-class SurveyFactorsParams(BaseParams):
-    """Parameters of 20_survey_factors."""
-
-    factors: FactorSettings = field(default_factory=FactorSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "20_survey_factors"
-PARAMS = SurveyFactorsParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = SurveyFactorsParams = notebook_parameters("20_survey_factors", "factors", FactorSettings, "SurveyFactorsParams")

@@ -1,8 +1,5 @@
 """Prospect scoring and cross-sell: which companies that are not customers yet look like key
 accounts, and what each customer is likely to buy next.
-
-The model lives in ``_prospects.py`` and loads on first use (pandas, scikit-learn); the settings in
-``settings.py`` load without it, so the runner validates parameters without importing the model.
 """
 import lazy_loader
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...config import BaseParams, number
+from ...config import notebook_parameters, number
 
 
 @dataclass(frozen=True)
@@ -23,13 +23,5 @@ class ProspectSettings:
     random_state: int = 0
 
 
-@dataclass(frozen=True)
-class ProspectsParams(BaseParams):
-    """Parameters of 60_prospects."""
-
-    prospects: ProspectSettings = field(default_factory=ProspectSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "60_prospects"
-PARAMS = ProspectsParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = ProspectsParams = notebook_parameters("60_prospects", "prospects", ProspectSettings, "ProspectsParams")

@@ -1,7 +1,4 @@
 """Driver analysis: what moves an outcome (satisfaction, loyalty) and by how much.
-
-The model lives in ``_regression.py`` and loads on first use (pandas, scikit-learn); the settings in
-``settings.py`` load without it, so the runner validates parameters without importing the model.
 """
 import lazy_loader
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...config import BaseParams
+from ...config import notebook_parameters
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,5 @@ class DriverSettings:
     robust: bool = True  # heteroscedasticity-robust (HC3) standard errors
 
 
-@dataclass(frozen=True)
-class DriversParams(BaseParams):
-    """Parameters of 30_satisfaction_drivers."""
-
-    drivers: DriverSettings = field(default_factory=DriverSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "30_satisfaction_drivers"
-PARAMS = DriversParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = DriversParams = notebook_parameters("30_satisfaction_drivers", "drivers", DriverSettings, "DriversParams")

@@ -1,7 +1,4 @@
 """Customer segmentation on buying behaviour: features, clustering, choosing k, stability, profiles.
-
-The model lives in ``_segments.py`` and loads on first use (pandas, scikit-learn); the settings in
-``settings.py`` load without it, so the runner validates parameters without importing the model.
 """
 import lazy_loader
 

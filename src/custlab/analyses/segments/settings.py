@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ...config import K_RANGE, BaseParams, Texts, number, numbered_keys
+from ...config import K_RANGE, Texts, notebook_parameters, number, numbered_keys
 
 #: clustering methods: scikit-learn's KMeans, Ward's AgglomerativeClustering, a full-covariance GaussianMixture
 METHODS = ("kmeans", "ward", "gmm")
@@ -30,13 +30,5 @@ class SegmentSettings:
         default_factory=dict, metadata=numbered_keys("S", "segment", "the profile table"))
 
 
-@dataclass(frozen=True)
-class SegmentsParams(BaseParams):
-    """Parameters of 40_customer_segments."""
-
-    segments: SegmentSettings = field(default_factory=SegmentSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "40_customer_segments"
-PARAMS = SegmentsParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = SegmentsParams = notebook_parameters("40_customer_segments", "segments", SegmentSettings, "SegmentsParams")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ...config import SHARE, BaseParams, allowed, each, number
+from ...config import SHARE, allowed, each, notebook_parameters, number
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,5 @@ class CleaningSettings:
         object.__setattr__(self, "order_status", {**_status_defaults(), **self.order_status})
 
 
-@dataclass(frozen=True)
-class DataQualityParams(BaseParams):
-    """Parameters of 00_data_quality."""
-
-    cleaning: CleaningSettings = field(default_factory=CleaningSettings)
-
-
-#: the notebook these settings belong to, and the class that validates its parameters (config discovers both)
-NOTEBOOK = "00_data_quality"
-PARAMS = DataQualityParams
+#: the parameters of the notebook these settings belong to (config finds them here)
+PARAMS = DataQualityParams = notebook_parameters("00_data_quality", "cleaning", CleaningSettings, "DataQualityParams")
