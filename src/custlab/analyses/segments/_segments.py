@@ -23,11 +23,11 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 from ...report import Result
+from ...data.engine import frame, relation, scalar
 from ...errors import AnalysisError
 from .settings import METHODS
 from ...i18n import label, t
 from ...report import _capitalized, atomic_write, csv_bytes
-from ..value import analysis_date
 
 RATE_FEATURES = ("order_rate", "order_value", "interaction_rate")  # clustered on a log scale
 BEHAVIOUR = (*RATE_FEATURES, "trend")
@@ -39,17 +39,21 @@ STABLE, PATTERN = 0.75, 0.6  # Hennig's reading of the mean Jaccard: stable, a p
 
 
 # --------------------------------------------------------------------------- features
-def behaviour_features(orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of, months: int = 24) -> pd.DataFrame:
+def behaviour_features(orders, interactions, as_of, months: int = 24) -> pd.DataFrame:
     """How each customer bought in the ``months`` up to ``as_of``.
+
+    The orders and interactions are aggregated by the engine that holds them (:mod:`custlab.data.engine`:
+    DuckDB for a pandas frame or Parquet, PostgreSQL for a table there); only one row per customer
+    comes back.
 
     Parameters
     ----------
-    orders : DataFrame
+    orders : DataFrame or Ibis table
         Clean orders with customer_id, order_date, amount and (optionally) category.
-    interactions : DataFrame or None
+    interactions : DataFrame, Ibis table or None
         Clean interactions with customer_id, date and count (None: the source has none).
     as_of : date
-        End of the window (inclusive).
+        End of the window (inclusive); None: the day of the latest order.
     months : int
         Length of the window.
 
@@ -62,24 +66,32 @@ def behaviour_features(orders: pd.DataFrame, interactions: pd.DataFrame | None, 
         without interactions), ``revenue`` (CNY, described but not clustered) and ``mix:<category>``
         (share of spend per category, when orders have one).
     """
-    end = analysis_date(orders, as_of)
+    import ibis
+
+    o = relation(orders)
+    end = (pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(scalar(o.order_date.max()) or pd.Timestamp.today())).normalize()
     start, half = end - pd.DateOffset(months=months), end - pd.DateOffset(months=months / 2)
-    window = orders.loc[(orders["order_date"] > start) & (orders["order_date"] <= end)]
-    if window.empty:
+    window = o.filter((o.order_date > start.to_pydatetime()) & (o.order_date <= end.to_pydatetime()))
+    by = window.group_by("customer_id").aggregate(
+        count=window.count(), late=ibis.ifelse(window.order_date > half.to_pydatetime(), 1, 0).sum(),
+        order_value=window.amount.mean(), revenue=window.amount.sum())
+    per = frame(by).set_index("customer_id").sort_index()
+    if per.empty:
         raise AnalysisError(f"No orders between {start.date()} and {end.date()}: set as_of in params/base.yaml to a date "
                             f"the orders reach, or lengthen segments.months.")
-    by = window.groupby("customer_id")
-    count = by.size()
-    late = window.loc[window["order_date"] > half].groupby("customer_id").size().reindex(count.index, fill_value=0)
-    features = pd.DataFrame({"order_rate": count / months, "order_value": by["amount"].mean(),
-                             "trend": (2 * late - count) / count})
-    if interactions is not None and not interactions.empty:
-        recent = interactions.loc[(interactions["date"] > start) & (interactions["date"] <= end)]
-        features["interaction_rate"] = recent.groupby("customer_id")["count"].sum().reindex(count.index, fill_value=0) / months
-    features["revenue"] = by["amount"].sum()
-    if "category" in window:
-        spend = window.pivot_table(index="customer_id", columns="category", values="amount", aggfunc="sum", observed=True)
-        mix = spend.reindex(count.index).fillna(0)
+    count = per["count"].astype("int64")
+    features = pd.DataFrame({"order_rate": count / months, "order_value": per["order_value"].astype(float),
+                             "trend": (2 * per["late"].astype("int64") - count) / count})
+    if interactions is not None and scalar(relation(interactions).count()):
+        i = relation(interactions)
+        recent = i.filter((i.date > start.to_pydatetime()) & (i.date <= end.to_pydatetime()))
+        counts = frame(recent.group_by("customer_id").aggregate(total=recent["count"].sum())).set_index("customer_id")["total"]
+        features["interaction_rate"] = counts.astype(float).reindex(count.index, fill_value=0) / months
+    features["revenue"] = per["revenue"].astype(float)
+    if "category" in window.columns:
+        spend = frame(window.group_by(["customer_id", "category"]).aggregate(spend=window.amount.sum()))
+        mix = spend.pivot_table(index="customer_id", columns="category", values="spend", aggfunc="sum", observed=True)
+        mix = mix.reindex(count.index).fillna(0)
         mix = mix.div(mix.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0)
         features = features.join(mix.rename(columns=lambda c: f"{MIX_PREFIX}{c}"))
     features.index.name = "customer_id"

@@ -1,0 +1,73 @@
+"""Order-level work as relational expressions, written once and run by the engine that holds the
+data: DuckDB (embedded, the default), PostgreSQL where the user's database is, Spark beyond one
+machine (issue #19: not yet).
+
+The portable layer is Ibis: one expression compiles to each engine's SQL (through SQLGlot) or
+DataFrame API, and customer-level results come back as pandas frames. Ibis was chosen over
+SQLGlot-transpiled SQL because its expressions compose in Python (a filter, then a grouping, then
+a join, each a value), are typed against the table's schema before anything runs, and Ibis
+maintains the DuckDB, PostgreSQL and PySpark backends itself; SQLGlot alone would leave custlab
+writing SQL text and handling each engine's connection and result types.
+
+An analysis takes ``orders`` as an Ibis table or a pandas frame (:func:`relation` turns a frame
+into a table the default engine reads in place), and aggregates with expressions; only one row
+per customer is ever materialized in pandas.
+"""
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+
+def relation(data: "pd.DataFrame | ir.Table") -> "ir.Table":
+    """``data`` as an Ibis table: an Ibis table as it is (bound to its engine), a pandas frame as an
+    in-memory table that the default engine (DuckDB) reads without copying."""
+    import ibis
+    import ibis.expr.types as ir
+
+    if isinstance(data, ir.Table):
+        return data
+    with _quietly():
+        return ibis.memtable(data)
+
+
+def connect(url: str | None = None):
+    """An Ibis backend: DuckDB in memory by default, or the database at ``url`` (an Ibis or
+    SQLAlchemy-style URL such as ``postgres://user@host:5432/db``; ``postgresql+psycopg://`` is
+    read as ``postgres://``)."""
+    import ibis
+
+    if url is None:
+        return ibis.duckdb.connect()
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] == "postgresql":
+        url = "postgres://" + rest
+    return ibis.connect(url)
+
+
+@contextlib.contextmanager
+def _quietly():
+    """Ibis 12 reads pandas' ``future.infer_string`` option and calls DuckDB's ``fetch_arrow_table``,
+    which pandas 3 and DuckDB 1.4 deprecate with a warning per call: they would fill every report's
+    output. Nothing of custlab's depends on either (pandas 3 infers strings anyway)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The 'future.infer_string' option is deprecated")
+        warnings.filterwarnings("ignore", message=r"fetch_arrow_table\(\) is deprecated")
+        yield
+
+
+def frame(expr: "ir.Table") -> "pd.DataFrame":
+    """Run ``expr`` on its engine and return the (customer-level) result as a pandas frame."""
+    with _quietly():
+        return expr.to_pandas()
+
+
+def scalar(expr) -> Any:
+    """Run a scalar expression (a count, a latest date) on its engine and return a Python value."""
+    with _quietly():
+        return expr.to_pyarrow().as_py()

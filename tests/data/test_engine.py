@@ -1,0 +1,74 @@
+"""Order-level work written once as Ibis expressions gives the same customer-level frames on every
+engine: DuckDB (a pandas frame or Parquet read in place) and PostgreSQL, against the pandas reference."""
+import pandas as pd
+import pytest
+
+from custlab import config
+from custlab.analyses import segments
+from custlab.data import cleaning, engine
+
+
+def reference_behaviour_features(orders, interactions, as_of, months=24):
+    """The behaviour features as custlab computed them in pandas before the engine layer (the reference)."""
+    end = pd.Timestamp(as_of).normalize()
+    start, half = end - pd.DateOffset(months=months), end - pd.DateOffset(months=months / 2)
+    window = orders.loc[(orders["order_date"] > start) & (orders["order_date"] <= end)]
+    by = window.groupby("customer_id")
+    count = by.size()
+    late = window.loc[window["order_date"] > half].groupby("customer_id").size().reindex(count.index, fill_value=0)
+    features = pd.DataFrame({"order_rate": count / months, "order_value": by["amount"].mean(), "trend": (2 * late - count) / count})
+    if interactions is not None and not interactions.empty:
+        recent = interactions.loc[(interactions["date"] > start) & (interactions["date"] <= end)]
+        features["interaction_rate"] = recent.groupby("customer_id")["count"].sum().reindex(count.index, fill_value=0) / months
+    features["revenue"] = by["amount"].sum()
+    spend = window.pivot_table(index="customer_id", columns="category", values="amount", aggfunc="sum", observed=True)
+    mix = spend.reindex(count.index).fillna(0)
+    mix = mix.div(mix.sum(axis=1).where(lambda s: s > 0), axis=0).fillna(0)
+    features = features.join(mix.rename(columns=lambda c: f"mix:{c}"))
+    features.index.name, features.columns.name = "customer_id", "feature"
+    return features.sort_index()
+
+
+@pytest.fixture(scope="module")
+def clean(small_sample):
+    params = config.load_params("40_customer_segments", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
+    result = cleaning.load_clean(params)
+    return result.window(), result.as_of
+
+
+def _same(got, expected):
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=0, check_index_type=False,
+                                  check_column_type=False, check_dtype=False)
+
+
+def test_behaviour_features_in_duckdb_equal_the_pandas_reference(clean, tmp_path):
+    tables, as_of = clean
+    expected = reference_behaviour_features(tables["orders"], tables["interactions"], as_of)
+    assert len(expected) > 300 and expected.shape[1] == 10
+    _same(segments.behaviour_features(tables["orders"], tables["interactions"], as_of), expected)  # frames, read in place
+    con = engine.connect()  # the clean Parquet files, never loaded into pandas
+    tables["orders"].to_parquet(tmp_path / "orders.parquet")
+    tables["interactions"].to_parquet(tmp_path / "interactions.parquet")
+    orders, interactions = con.read_parquet(tmp_path / "orders.parquet"), con.read_parquet(tmp_path / "interactions.parquet")
+    _same(segments.behaviour_features(orders, interactions, as_of), expected)
+    without = segments.behaviour_features(orders, None, None)  # as_of None: the latest order's day
+    assert "interaction_rate" not in without and without.index.equals(
+        reference_behaviour_features(tables["orders"], None, tables["orders"]["order_date"].max()).index)
+
+
+@pytest.mark.postgres
+def test_behaviour_features_in_postgresql_equal_the_pandas_reference(clean, postgres_url):
+    from sqlalchemy import create_engine
+
+    tables, as_of = clean
+    db = create_engine(postgres_url)
+    with db.begin() as conn:
+        for name in ("orders", "interactions"):
+            tables[name].to_sql(f"clean_{name}", conn, index=False, if_exists="replace", chunksize=5000, method="multi")
+    db.dispose()
+    con = engine.connect(postgres_url)
+    try:
+        got = segments.behaviour_features(con.table("clean_orders"), con.table("clean_interactions"), as_of)
+    finally:
+        con.disconnect()
+    _same(got, reference_behaviour_features(tables["orders"], tables["interactions"], as_of))
