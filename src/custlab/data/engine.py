@@ -1,6 +1,6 @@
 """Order-level work as relational expressions, written once and run by the engine that holds the
 data: DuckDB (embedded, the default), PostgreSQL where the user's database is, Spark beyond one
-machine (issue #19: not yet).
+machine (:func:`spark`; the runner does not start it from params yet, see issue #19).
 
 The portable layer is Ibis: one expression compiles to each engine's SQL (through SQLGlot) or
 DataFrame API, and customer-level results come back as pandas frames. Ibis was chosen over
@@ -48,6 +48,21 @@ def connect(url: str | None = None):
     if scheme.split("+")[0] == "postgresql":
         url = "postgres://" + rest
     return ibis.connect(url)
+
+
+def spark(master: str = "local[*]", app: str = "custlab"):
+    """An Ibis backend on a Spark session (``master``: ``local[*]`` on this machine, or a cluster's
+    ``spark://host:7077``, ``yarn``). Needs PySpark and a Java runtime. Times are read as written
+    (naive, the business's local time): the session's time zone is UTC so that none is shifted."""
+    import ibis
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master(master).appName(app)
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "8" if master.startswith("local") else "200")
+               .getOrCreate())
+    return ibis.pyspark.connect(session)
 
 
 @contextlib.contextmanager

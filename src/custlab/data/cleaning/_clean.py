@@ -271,8 +271,9 @@ def prepare_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> Path:
     def fill(tmp: Path) -> None:
         result = clean(sources.load_tables(dq, cache_dir=cache_dir), dq)
         (tmp / "tables").mkdir()
-        for name, df in result.tables.items():
-            df.to_parquet(tmp / "tables" / f"{name}.parquet", index=False)
+        for name, df in result.tables.items():  # times in microseconds: what Spark and PostgreSQL hold (not pandas' nanoseconds)
+            df.to_parquet(tmp / "tables" / f"{name}.parquet", index=False, coerce_timestamps="us",
+                          allow_truncated_timestamps=True)  # an export's nanoseconds (13:45:07.123456789) mean nothing
         for name in _RESULT_FRAMES:
             frame = getattr(result, name)
             text = {c: "string" for c in ("rule", "columns_taken", "missing", "status") if c in frame}  # Parquet needs one type
