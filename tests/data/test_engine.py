@@ -72,3 +72,45 @@ def test_behaviour_features_in_postgresql_equal_the_pandas_reference(clean, post
     finally:
         con.disconnect()
     _same(got, reference_behaviour_features(tables["orders"], tables["interactions"], as_of))
+
+
+def reference_category_rules(orders, min_support):
+    """Association rules between categories as custlab computed them in pandas (the reference)."""
+    import numpy as np
+
+    baskets = pd.crosstab(orders["customer_id"], orders["category"]).gt(0).astype(float)
+    both = baskets.T @ baskets / len(baskets)
+    single = pd.Series(np.diag(both), index=both.index)
+    rules = both.stack().rename("support").to_frame()
+    rules.index.names = ["antecedent", "consequent"]
+    rules = rules[rules.index.get_level_values(0) != rules.index.get_level_values(1)]
+    rules["confidence"] = rules["support"] / single.reindex(rules.index.get_level_values(0)).to_numpy()
+    rules["lift"] = rules["confidence"] / single.reindex(rules.index.get_level_values(1)).to_numpy()
+    return rules[rules["support"] >= min_support].sort_values(["lift", "confidence"], ascending=False)
+
+
+def reference_key_accounts(orders, as_of, months=24, share=0.2):
+    from custlab.analyses.value import value_tiers
+
+    end = pd.Timestamp(as_of).normalize()
+    window = orders.loc[(orders["order_date"] > end - pd.DateOffset(months=months)) & (orders["order_date"] <= end)]
+    tiers = value_tiers(window.groupby("customer_id")["amount"].sum(), (share, 0.0))
+    return (tiers["tier"] == "high").rename("key_account").sort_index()
+
+
+def test_cross_sell_counts_and_key_accounts_in_the_engine_equal_the_pandas_reference(clean, tmp_path):
+    from custlab.analyses import prospects
+
+    tables, as_of = clean
+    orders = tables["orders"]
+    orders.to_parquet(tmp_path / "orders.parquet")
+    on_parquet = engine.connect().read_parquet(tmp_path / "orders.parquet")
+    expected = reference_category_rules(orders, 0.05)
+    assert len(expected) > 5
+    for source in (orders, on_parquet):
+        pd.testing.assert_frame_equal(prospects.category_rules(source, 0.05), expected, check_exact=True, check_index_type=False)
+        keys = prospects.key_accounts(source, as_of)
+        pd.testing.assert_series_equal(keys, reference_key_accounts(orders, as_of), check_index_type=False)
+    assert prospects.key_accounts(orders, as_of).mean() == pytest.approx(0.2, abs=0.01)
+    pd.testing.assert_frame_equal(prospects.next_category(on_parquet, expected), prospects.next_category(orders, expected),
+                                  check_index_type=False, check_dtype=False)

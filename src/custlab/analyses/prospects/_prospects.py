@@ -25,6 +25,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ...report import Result
+from ...data.engine import frame, relation, scalar
 from ...errors import AnalysisError
 from ...i18n import t
 from ...report import atomic_write, csv_bytes
@@ -72,15 +73,18 @@ def with_size_class(companies: pd.DataFrame, cleaning_settings) -> pd.DataFrame:
                                                   cleaning_settings.size_classes, cleaning_settings.unknown_label))
 
 
-def key_accounts(orders: pd.DataFrame, as_of, months: int = 24, share: float = 0.2) -> pd.Series:
+def key_accounts(orders, as_of, months: int = 24, share: float = 0.2) -> pd.Series:
     """Whether each customer who ordered in the ``months`` up to ``as_of`` is a key account: in
-    the top ``share`` of customers by revenue (ties by customer id, as :func:`custlab.analyses.value.value_tiers`)."""
-    from ..value import analysis_date, value_tiers
+    the top ``share`` of customers by revenue (ties by customer id, as :func:`custlab.analyses.value.value_tiers`).
+    ``orders``: a frame or an Ibis table; the engine sums the revenue per customer."""
+    from ..value import value_tiers
 
-    end = analysis_date(orders, as_of)
-    window = orders.loc[(orders["order_date"] > end - pd.DateOffset(months=months)) & (orders["order_date"] <= end)]
-    revenue = window.groupby("customer_id")["amount"].sum()
-    tiers = value_tiers(revenue, (share, 0.0))
+    o = relation(orders)
+    end = (pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(scalar(o.order_date.max()) or pd.Timestamp.today())).normalize()
+    start = end - pd.DateOffset(months=months)
+    window = o.filter((o.order_date > start.to_pydatetime()) & (o.order_date <= end.to_pydatetime()))
+    revenue = frame(window.group_by("customer_id").aggregate(amount=window.amount.sum())).set_index("customer_id")["amount"]
+    tiers = value_tiers(revenue.astype(float).sort_index(), (share, 0.0))
     return (tiers["tier"] == "high").rename("key_account").sort_index()
 
 
@@ -214,16 +218,20 @@ def category_rules(orders: pd.DataFrame, min_support: float = 0.01) -> pd.DataFr
 
     Examples
     --------
-    >>> o = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 4], "category": ["a", "b", "a", "b", "a", "c"]})
+    >>> o = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3, 4], "category": ["a", "b", "a", "b", "a", "c"]})  # or an Ibis table
     >>> category_rules(o, 0.0).loc[("a", "b")].round(3).to_dict()
     {'support': 0.5, 'confidence': 0.667, 'lift': 1.333}
     """
-    if "category" not in orders:
+    o = relation(orders)
+    if "category" not in o.columns:
         raise AnalysisError("The orders have no category column, so there is nothing to cross-sell between: map one under "
                             "columns in params/base.yaml.")
-    baskets = pd.crosstab(orders["customer_id"], orders["category"]).gt(0).astype(float)
-    n = len(baskets)
-    both = baskets.T @ baskets / n  # co-purchase shares
+    bought = o.filter(o.category.notnull()).select("customer_id", "category").distinct()  # the engine counts baskets
+    n = scalar(bought.customer_id.nunique())
+    pairs = bought.join(bought.view(), "customer_id")
+    pairs = pairs.group_by([pairs.category, pairs.category_right]).aggregate(customers=pairs.customer_id.count())
+    counts = frame(pairs).pivot_table(index="category", columns="category_right", values="customers", aggfunc="sum", fill_value=0)
+    both = counts.rename_axis(index="category", columns="category").astype(float) / n  # co-purchase shares
     single = pd.Series(np.diag(both), index=both.index)
     rules = both.stack().rename("support").to_frame()
     rules.index.names = ["antecedent", "consequent"]
@@ -237,7 +245,8 @@ def category_rules(orders: pd.DataFrame, min_support: float = 0.01) -> pd.DataFr
 def next_category(orders: pd.DataFrame, rules: pd.DataFrame, min_lift: float = 1.0) -> pd.DataFrame:
     """Each customer's best next category: among categories they have not bought, the consequent
     of the most confident rule (lift above ``min_lift``) from a category they have."""
-    bought = orders[["customer_id", "category"]].drop_duplicates()
+    o = relation(orders)
+    bought = frame(o.select("customer_id", "category").distinct()).sort_values(["customer_id", "category"], ignore_index=True)
     useful = rules[rules["lift"] > min_lift].reset_index()
     candidates = bought.merge(useful, left_on="category", right_on="antecedent")
     have = set(map(tuple, bought.to_numpy()))
