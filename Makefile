@@ -45,13 +45,13 @@ lifetimes-env:
 	benchmarks/lifetimes_env.sh benchmarks/.lifetimes-env
 
 # recordlinkage (the duplicate-detection reference on the public Febrl data) likewise; rewrites
-# tests/results/febrl*_recordlinkage.csv, which tests/test_matching.py compares against
+# tests/results/febrl*_recordlinkage.csv, which tests/data/test_matching.py compares against
 febrl-reference:
 	benchmarks/recordlinkage_env.sh benchmarks/.recordlinkage-env
 	benchmarks/.recordlinkage-env/bin/python benchmarks/febrl_reference.py
 
 # R psych (the factor-analysis reference on its public bfi data), from Debian's packages (as root);
-# rewrites tests/reference/bfi.csv.gz and tests/results/psych_bfi_*.csv, which tests/test_factors.py compares against
+# rewrites tests/reference/bfi.csv.gz and tests/results/psych_bfi_*.csv, which tests/analyses/test_factors.py compares against
 psych-reference:
 	command -v Rscript >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends r-base-core r-cran-psych r-cran-gparotation)
 	Rscript benchmarks/psych_reference.R .

@@ -3,7 +3,7 @@
 # conditional logit, the model mlogit fits without alternative-specific constants), on bayesm's
 # public camera conjoint data (332 respondents, 16 tasks, 4 cameras and a no-choice option each).
 # Writes tests/reference/camera.csv.gz (one row per alternative) and tests/results/clogit_camera_*.csv,
-# which tests/test_conjoint.py compares against. Run by `make conjoint-reference` (Debian's R).
+# which tests/analyses/test_conjoint.py compares against. Run by `make conjoint-reference` (Debian's R).
 suppressMessages({library(bayesm); library(survival)})
 args <- commandArgs(trailingOnly = TRUE)
 root <- if (length(args)) args[1] else "."

@@ -7,7 +7,7 @@ The comparison rules are those of recordlinkage's deduplication guide (given nam
 suburb and state equal; surname Jaro-Winkler >= 0.85; address_1 Levenshtein >= 0.85; a match when
 more than 3 agree). The candidate pairs are the union of four blocking passes: records sharing a
 given name, a surname, a date of birth or a postcode. Writes the matched pairs to
-tests/results/febrl<N>_recordlinkage.csv; tests/test_matching.py checks that
+tests/results/febrl<N>_recordlinkage.csv; tests/data/test_matching.py checks that
 custlab.data.matching.find_duplicates with the same settings finds the same pairs.
 """
 import json

@@ -1,7 +1,7 @@
 # Reference numbers for custlab.factors from R psych (Revelle) and GPArotation, on psych's public
 # bfi data (2,800 people, 25 personality items of the SAPA project; complete cases only, 2,436).
 # Writes tests/reference/bfi.csv.gz (the items) and tests/results/psych_*.csv, which
-# tests/test_factors.py compares against. Run by `make psych-reference` (installs R from Debian).
+# tests/analyses/test_factors.py compares against. Run by `make psych-reference` (installs R from Debian).
 suppressMessages({library(psych); library(GPArotation)})
 args <- commandArgs(trailingOnly = TRUE)
 root <- if (length(args)) args[1] else "."

@@ -63,7 +63,7 @@ def conditional_logit(x: pd.DataFrame, chosen: pd.Series, tasks: pd.Series) -> C
     The model is statsmodels' ``ConditionalLogit`` and R survival's ``clogit``; it is written out
     here, vectorized over tasks, because statsmodels loops over the tasks in Python and takes
     20 s for the 3,600-task camera data where this takes 0.04 s (measured side by side), with the
-    same estimates (tests/test_conjoint.py matches R to 1e-6). Each task must have exactly one
+    same estimates (tests/analyses/test_conjoint.py matches R to 1e-6). Each task must have exactly one
     chosen alternative.
     """
     picks = chosen.groupby(tasks).sum()

@@ -9,7 +9,7 @@ Two kinds of task, as the ``conjoint_responses`` table holds them (column ``kind
   report it).
 - **choice** (choice-based conjoint): each respondent picks one of several profiles per task; a
   conditional (multinomial) logit by maximum likelihood (statsmodels' ``ConditionalLogit``,
-  checked against R survival's ``clogit`` in tests/test_conjoint.py, the model mlogit fits
+  checked against R survival's ``clogit`` in tests/analyses/test_conjoint.py, the model mlogit fits
   without alternative-specific constants) gives part-worths with standard errors. With a numeric
   price entered linearly, a level's willingness to pay is its part-worth over the price
   coefficient.

@@ -3,7 +3,7 @@ rotations, reliability and principal components.
 
 The numbers are R psych's (Revelle), which survey researchers publish with: ``KMO()``,
 ``cortest.bartlett()``, ``fa.parallel()``, ``fa()``, ``alpha()`` and ``principal()``;
-tests/test_factors.py compares each with psych on its public bfi data (tests/results/psych_bfi_*).
+tests/analyses/test_factors.py compares each with psych on its public bfi data (tests/results/psych_bfi_*).
 Extraction (minres, ml) and rotations are factor_analyzer's. What this module adds on top is what
 factor_analyzer leaves different from psych: factors ordered by the variance they explain and
 signed so that their loadings sum to a positive number, with the factor correlations (phi)

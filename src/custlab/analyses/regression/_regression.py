@@ -1,7 +1,7 @@
 """Driver analysis: what moves an outcome (satisfaction, loyalty) and by how much.
 
 Ordinary least squares by statsmodels (checked against NIST StRD's certified Longley results in
-tests/test_regression.py), with standardized coefficients, variance inflation factors, and
+tests/analyses/test_regression.py), with standardized coefficients, variance inflation factors, and
 relative importance by LMG (Lindeman, Merenda & Gold 1980; R relaimpo's ``lmg``): each
 predictor's share of R², averaged over every order in which the predictors can enter the model.
 Unlike the coefficients, LMG shares add up to R² and stay meaningful when drivers correlate, as
