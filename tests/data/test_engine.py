@@ -114,3 +114,41 @@ def test_cross_sell_counts_and_key_accounts_in_the_engine_equal_the_pandas_refer
     assert prospects.key_accounts(orders, as_of).mean() == pytest.approx(0.2, abs=0.01)
     pd.testing.assert_frame_equal(prospects.next_category(on_parquet, expected), prospects.next_category(orders, expected),
                                   check_index_type=False, check_dtype=False)
+
+
+def reference_key_account_criteria(orders, customers, interactions, as_of, months=12):
+    """The key-account criteria as custlab computed them in pandas (the reference)."""
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    start, half = end - pd.DateOffset(months=months), end - pd.DateOffset(months=months // 2)
+    o = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)]
+    monthly = o.groupby(["customer_id", o["order_date"].dt.to_period("M")])["amount"].sum().unstack(fill_value=0)
+    monthly = monthly.reindex(columns=pd.period_range(start, end - pd.Timedelta(days=1), freq="M"), fill_value=0)
+    recent = o[o["order_date"] >= half].groupby("customer_id")["amount"].sum()
+    earlier = o[o["order_date"] < half].groupby("customer_id")["amount"].sum()
+    out = pd.DataFrame({"purchase_volume": o.groupby("customer_id")["amount"].sum(), "purchase_frequency": o.groupby("customer_id").size(),
+                        "revenue_volatility": monthly.std(axis=1, ddof=0) / monthly.mean(axis=1)})
+    out["growth"] = (recent.reindex(out.index, fill_value=0) - earlier.reindex(out.index, fill_value=0)) / \
+        earlier.reindex(out.index).where(lambda v: v > 0)
+    out["growth"] = out["growth"].fillna(1.0).clip(upper=5)
+    info = customers.set_index("customer_id").reindex(out.index)
+    for col in ("employees", "annual_revenue"):
+        out[col] = pd.to_numeric(info[col]).astype(float)
+    i = interactions[(interactions["date"] >= start) & (interactions["date"] < end)]
+    out["interactions"] = i.groupby("customer_id")["count"].sum().reindex(out.index, fill_value=0)
+    first = orders[orders["order_date"] < end].groupby("customer_id")["order_date"].min()
+    out["relationship_days"] = (end - first.reindex(out.index)).dt.days
+    out.index.name, out.columns.name = "customer_id", "criterion"
+    return out
+
+
+def test_key_account_criteria_in_the_engine_equal_the_pandas_reference(clean, tmp_path):
+    from custlab.analyses import accounts
+
+    tables, as_of = clean
+    expected = reference_key_account_criteria(tables["orders"], tables["customers"], tables["interactions"], as_of)
+    assert len(expected) > 200 and expected["growth"].between(-1, 5).all()
+    tables["orders"].to_parquet(tmp_path / "orders.parquet")
+    con = engine.connect()
+    for orders in (tables["orders"], con.read_parquet(tmp_path / "orders.parquet")):
+        got = accounts.key_account_criteria(orders, tables["customers"], tables["interactions"], as_of)
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_dtype=False, check_index_type=False)

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import value
 from ...i18n import t
 from ...report import Result
+from ...data.engine import frame, relation, scalar
 from ...errors import AnalysisError
 from ._rfmai import RFMAIResult
 
@@ -28,37 +29,49 @@ CRITERIA_DIRECTION = {"purchase_volume": 1, "purchase_frequency": 1, "revenue_vo
                       "employees": 1, "annual_revenue": 1, "interactions": 1, "relationship_days": 1}
 
 
-def key_account_criteria(orders: pd.DataFrame, customers: pd.DataFrame, interactions: pd.DataFrame | None, as_of,
-                         months: int = 12) -> pd.DataFrame:
+def key_account_criteria(orders, customers: pd.DataFrame, interactions, as_of, months: int = 12) -> pd.DataFrame:
     """Criteria per customer over the last ``months``: purchase volume (CNY), frequency (orders),
     revenue volatility (coefficient of variation of monthly revenue; lower is more stable),
     growth (revenue of the last half against the first half, -1..), company size and revenue,
     interactions, and relationship length (days since the first order); ``as_of`` None: the
-    latest order's day."""
-    end = value.analysis_date(orders, as_of) + pd.Timedelta(days=1)
+    latest order's day. ``orders`` and ``interactions`` may be frames or Ibis tables: the engine
+    aggregates them (:mod:`custlab.data.engine`) and one row per customer and month comes back."""
+    import ibis
+
+    rel = relation(orders)
+    latest = as_of if as_of is not None else scalar(rel.order_date.max())
+    end = value.analysis_date(None, latest) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=months)
     half = end - pd.DateOffset(months=months // 2)
-    o = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)]
-    month = o["order_date"].dt.to_period("M")
-    monthly = o.groupby(["customer_id", month])["amount"].sum().unstack(fill_value=0)
+    o = rel.filter((rel.order_date >= start.to_pydatetime()) & (rel.order_date < end.to_pydatetime()))
+    by_month = frame(o.group_by([o.customer_id, o.order_date.truncate("M").name("month")]).aggregate(amount=o.amount.sum()))
+    by_month["month"] = pd.to_datetime(by_month["month"]).dt.to_period("M")
+    monthly = by_month.pivot_table(index="customer_id", columns="month", values="amount", aggfunc="sum", fill_value=0)
     monthly = monthly.reindex(columns=pd.period_range(start, end - pd.Timedelta(days=1), freq="M"), fill_value=0)
-    recent = o[o["order_date"] >= half].groupby("customer_id")["amount"].sum()
-    earlier = o[o["order_date"] < half].groupby("customer_id")["amount"].sum()
-    out = pd.DataFrame({"purchase_volume": o.groupby("customer_id")["amount"].sum(),
-                        "purchase_frequency": o.groupby("customer_id").size(),
+    late = o.order_date >= half.to_pydatetime()
+    per = frame(o.group_by("customer_id").aggregate(
+        purchase_volume=o.amount.sum(), purchase_frequency=o.count(),
+        recent=ibis.ifelse(late, o.amount, 0).sum(), earlier=ibis.ifelse(late, 0, o.amount).sum(),
+        earlier_orders=ibis.ifelse(late, 0, 1).sum())).set_index("customer_id").sort_index()
+    monthly = monthly.reindex(per.index)
+    out = pd.DataFrame({"purchase_volume": per["purchase_volume"].astype(float),
+                        "purchase_frequency": per["purchase_frequency"].astype("int64"),
                         "revenue_volatility": monthly.std(axis=1, ddof=0) / monthly.mean(axis=1)})
-    out["growth"] = (recent.reindex(out.index, fill_value=0) - earlier.reindex(out.index, fill_value=0)) / \
-        earlier.reindex(out.index).where(lambda v: v > 0)
+    earlier = per["earlier"].astype(float).where(per["earlier_orders"] > 0)  # no order in the first half: no base
+    out["growth"] = (per["recent"].astype(float) - earlier.fillna(0)) / earlier.where(lambda v: v > 0)
     out["growth"] = out["growth"].fillna(1.0).clip(upper=5)  # new in the second half: growth counts as +100%
     info = customers.set_index("customer_id").reindex(out.index)
     for col in ("employees", "annual_revenue"):
         if col in info:
             out[col] = pd.to_numeric(info[col]).astype(float)
-    if interactions is not None and len(interactions):
-        i = interactions[(interactions["date"] >= start) & (interactions["date"] < end)]
-        out["interactions"] = i.groupby("customer_id")["count"].sum().reindex(out.index, fill_value=0)
-    first = orders[orders["order_date"] < end].groupby("customer_id")["order_date"].min()
-    out["relationship_days"] = (end - first.reindex(out.index)).dt.days
+    if interactions is not None and scalar(relation(interactions).count()):
+        i = relation(interactions)
+        i = i.filter((i.date >= start.to_pydatetime()) & (i.date < end.to_pydatetime()))
+        counts = frame(i.group_by("customer_id").aggregate(total=i["count"].sum())).set_index("customer_id")["total"]
+        out["interactions"] = counts.reindex(out.index, fill_value=0)
+    before_end = rel.filter(rel.order_date < end.to_pydatetime())
+    first = frame(before_end.group_by("customer_id").aggregate(first=before_end.order_date.min())).set_index("customer_id")["first"]
+    out["relationship_days"] = (end - pd.to_datetime(first.reindex(out.index))).dt.days
     out.index.name = "customer_id"
     out.columns.name = "criterion"
     return out
