@@ -152,3 +152,41 @@ def test_key_account_criteria_in_the_engine_equal_the_pandas_reference(clean, tm
     for orders in (tables["orders"], con.read_parquet(tmp_path / "orders.parquet")):
         got = accounts.key_account_criteria(orders, tables["customers"], tables["interactions"], as_of)
         pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_dtype=False, check_index_type=False)
+
+
+def reference_churn_rule(orders, interactions, as_of, months=3, frequency_drop=0.3, interaction_drop=0.5):
+    """The churn rule as custlab computed it in pandas (the reference)."""
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    mid = end - pd.DateOffset(months=months)
+    start = mid - pd.DateOffset(months=months)
+
+    def counts(df, date, weight=None):
+        w = df[weight] if weight else pd.Series(1, index=df.index)
+        recent = w[(df[date] >= mid) & (df[date] < end)].groupby(df["customer_id"]).sum()
+        before = w[(df[date] >= start) & (df[date] < mid)].groupby(df["customer_id"]).sum()
+        return pd.DataFrame({"previous": before, "recent": recent}).fillna(0)
+
+    o = counts(orders, "order_date")
+    out = o.add_prefix("orders_")
+    out["orders_change"] = (o["recent"] - o["previous"]) / o["previous"].where(o["previous"] > 0)
+    flag = out["orders_change"] <= -frequency_drop
+    i = counts(interactions, "date", "count").reindex(out.index, fill_value=0)
+    out["interactions_previous"], out["interactions_recent"] = i["previous"], i["recent"]
+    out["interactions_change"] = (i["recent"] - i["previous"]) / i["previous"].where(i["previous"] > 0)
+    flag &= out["interactions_change"] <= -interaction_drop
+    out["at_risk"] = flag.fillna(False).astype(bool)
+    out.index.name, out.columns.name = "customer_id", "measure"
+    return out
+
+
+def test_the_churn_rule_in_the_engine_equals_the_pandas_reference(clean, tmp_path):
+    from custlab.analyses import value
+
+    tables, as_of = clean
+    expected = reference_churn_rule(tables["orders"], tables["interactions"], as_of)
+    assert expected["at_risk"].sum() > 0 and len(expected) > 100
+    tables["interactions"].to_parquet(tmp_path / "interactions.parquet")
+    con = engine.connect()
+    for interactions in (tables["interactions"], con.read_parquet(tmp_path / "interactions.parquet")):
+        got = value.churn_rule(tables["orders"], interactions, as_of)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_index_type=False)

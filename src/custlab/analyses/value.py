@@ -337,30 +337,40 @@ def fit_bgnbd(summary: pd.DataFrame) -> BGNBDResult:
     return BGNBDResult(params, loglike, len(x))
 
 
-def churn_rule(orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of, months: int = 3,
+def churn_rule(orders, interactions, as_of, months: int = 3,
                frequency_drop: float = 0.3, interaction_drop: float = 0.5) -> pd.DataFrame:
     """Rule view of churn risk: the last ``months`` against the ``months`` before them.
 
     A customer is at risk when orders fell by at least ``frequency_drop`` and interactions by at
     least ``interaction_drop`` (without interaction data, orders alone decide). Customers with no
-    orders in the previous period have no change to measure and are not flagged.
+    orders in the previous period have no change to measure and are not flagged. ``orders`` and
+    ``interactions`` may be frames or Ibis tables: the engine counts them (:mod:`custlab.data.engine`).
     """
-    end = analysis_date(orders, as_of) + pd.Timedelta(days=1)
+    import ibis
+
+    from ..data.engine import frame, relation, scalar
+
+    rel = relation(orders)
+    end = analysis_date(None, as_of if as_of is not None else scalar(rel.order_date.max())) + pd.Timedelta(days=1)
     mid = end - pd.DateOffset(months=months)
     start = mid - pd.DateOffset(months=months)
 
-    def counts(df, date, weight=None):
-        w = df[weight] if weight else pd.Series(1, index=df.index)
-        recent = w[(df[date] >= mid) & (df[date] < end)].groupby(df["customer_id"]).sum()
-        before = w[(df[date] >= start) & (df[date] < mid)].groupby(df["customer_id"]).sum()
-        return pd.DataFrame({"previous": before, "recent": recent}).fillna(0)
+    def counts(table, date, weight=None):
+        """Per customer with a row in either period: the rows (or their ``weight``) before ``mid`` and after."""
+        when = table[date]
+        table = table.filter((when >= start.to_pydatetime()) & (when < end.to_pydatetime()))
+        w = table[weight] if weight else ibis.literal(1)
+        recent = table[date] >= mid.to_pydatetime()
+        out = frame(table.group_by("customer_id").aggregate(previous=ibis.ifelse(recent, 0, w).sum(),
+                                                             recent=ibis.ifelse(recent, w, 0).sum()))
+        return out.set_index("customer_id").sort_index().astype(float)
 
-    o = counts(orders, "order_date")
+    o = counts(rel, "order_date")
     out = o.add_prefix("orders_")
     out["orders_change"] = (o["recent"] - o["previous"]) / o["previous"].where(o["previous"] > 0)
     flag = out["orders_change"] <= -frequency_drop
-    if interactions is not None and len(interactions):
-        i = counts(interactions, "date", "count").reindex(out.index, fill_value=0)
+    if interactions is not None and scalar(relation(interactions).count()):
+        i = counts(relation(interactions), "date", "count").reindex(out.index, fill_value=0)
         out["interactions_previous"], out["interactions_recent"] = i["previous"], i["recent"]
         out["interactions_change"] = (i["recent"] - i["previous"]) / i["previous"].where(i["previous"] > 0)
         flag &= out["interactions_change"] <= -interaction_drop
