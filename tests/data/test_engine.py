@@ -190,3 +190,27 @@ def test_the_churn_rule_in_the_engine_equals_the_pandas_reference(clean, tmp_pat
     for interactions in (tables["interactions"], con.read_parquet(tmp_path / "interactions.parquet")):
         got = value.churn_rule(tables["orders"], interactions, as_of)
         pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_index_type=False)
+
+
+def test_customer_tags_in_the_engine_equal_the_pandas_reference(clean, tmp_path):
+    import numpy as np
+
+    from custlab.analyses import accounts
+
+    tables, as_of = clean
+    orders, interactions, customers = tables["orders"], tables["interactions"], tables["customers"]
+    settings = config.load_params("10_key_accounts").key_accounts.tags
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)  # the reference: the former pandas computation
+    start = end - pd.DateOffset(months=12)
+    n = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)].groupby("customer_id").size()
+    n = n.reindex(customers["customer_id"], fill_value=0)
+    i = interactions[(interactions["date"] >= start) & (interactions["date"] < end)]
+    per_kind = i.pivot_table(index="customer_id", columns="kind", values="count", aggfunc="sum", fill_value=0) / 12
+    visits = per_kind["visit"].reindex(customers["customer_id"], fill_value=0)
+    interactions.to_parquet(tmp_path / "interactions.parquet")
+    got = accounts.customer_tags(customers, orders, engine.connect().read_parquet(tmp_path / "interactions.parquet"), as_of,
+                                 settings)
+    assert got["orders_12m"].tolist() == n.tolist() and (got["frequency"] == "dormant").sum() == (n == 0).sum()
+    np.testing.assert_allclose(got["visits_per_month"].to_numpy(), visits.to_numpy(), rtol=1e-12)
+    assert got["frequency"].tolist() == np.select([n >= settings.frequency_high, n >= settings.frequency_medium, n >= 1],
+                                                  ["high", "medium", "low"], "dormant").tolist()

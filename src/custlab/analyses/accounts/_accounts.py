@@ -157,27 +157,31 @@ def key_account_index(criteria: pd.DataFrame, weights: dict[str, float] | None =
 
 
 # --------------------------------------------------------------------------- tags
-def customer_tags(customers: pd.DataFrame, orders: pd.DataFrame, interactions: pd.DataFrame | None, as_of,
-                  settings) -> pd.DataFrame:
-    """Size, purchase-frequency and interaction tags per customer (thresholds in ``settings``).
+def customer_tags(customers: pd.DataFrame, orders, interactions, as_of, settings) -> pd.DataFrame:
+    """Size, purchase-frequency and interaction tags per customer (thresholds in ``settings``);
+    ``orders`` and ``interactions`` may be frames or Ibis tables, counted by the engine.
 
     Frequency over the last 12 months: high >= ``frequency_high`` orders, medium >= ``frequency_medium``,
     low >= 1, dormant none. Interaction, monthly averages over the last 12 months: high when visits
     >= ``visits_high`` and events >= ``events_high``; medium when visits >= ``visits_medium`` and
     events >= ``events_medium``; low otherwise.
     """
-    end = value.analysis_date(orders, as_of) + pd.Timedelta(days=1)
+    rel = relation(orders)
+    end = value.analysis_date(None, as_of if as_of is not None else scalar(rel.order_date.max())) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=12)
     ids = customers["customer_id"]
-    n_orders = orders[(orders["order_date"] >= start) & (orders["order_date"] < end)].groupby("customer_id").size()
-    n_orders = n_orders.reindex(ids, fill_value=0)
+    recent = rel.filter((rel.order_date >= start.to_pydatetime()) & (rel.order_date < end.to_pydatetime()))
+    n_orders = frame(recent.group_by("customer_id").aggregate(n=recent.count())).set_index("customer_id")["n"]
+    n_orders = n_orders.astype("int64").reindex(ids, fill_value=0)
     freq = np.select([n_orders >= settings.frequency_high, n_orders >= settings.frequency_medium, n_orders >= 1],
                      ["high", "medium", "low"], "dormant")
     out = pd.DataFrame({"size": customers.get("size_class", pd.Series(pd.NA, index=customers.index)).to_numpy(),
                         "orders_12m": n_orders.to_numpy(), "frequency": freq}, index=pd.Index(ids, name="customer_id"))
-    if interactions is not None and len(interactions):
-        i = interactions[(interactions["date"] >= start) & (interactions["date"] < end)]
-        per_kind = i.pivot_table(index="customer_id", columns="kind", values="count", aggfunc="sum", fill_value=0) / 12
+    if interactions is not None and scalar(relation(interactions).count()):
+        i = relation(interactions)
+        i = i.filter((i.date >= start.to_pydatetime()) & (i.date < end.to_pydatetime()))
+        by_kind = frame(i.group_by(["customer_id", "kind"]).aggregate(count=i["count"].sum()))
+        per_kind = by_kind.pivot_table(index="customer_id", columns="kind", values="count", aggfunc="sum", fill_value=0) / 12
         visits = per_kind.get("visit", pd.Series(0.0, index=per_kind.index)).reindex(ids, fill_value=0)
         events = per_kind.get("event", pd.Series(0.0, index=per_kind.index)).reindex(ids, fill_value=0)
         out["visits_per_month"], out["events_per_month"] = visits.to_numpy(), events.to_numpy()
