@@ -456,3 +456,21 @@ def test_a_notebook_that_needs_a_table_says_in_words_why_none_is_left(dq_params)
     with pytest.raises(AnalysisError, match=r"needs the orders, but the cleaning set all 6 of them aside "
                                                      r"\(reasons: negative_amount \(6\)\)\. 00_data_quality's report"):
         gone.window(needs=("customers", "orders"))
+
+
+def test_clean_tables_from_the_cache_are_read_when_first_used(small_sample):
+    """load_clean reads no table until it is used; an analysis that aggregates the orders through
+    relation() never reads them into pandas, and the window's needs are checked from row counts."""
+    from custlab.data import engine
+
+    params = config.load_params("40_customer_segments", overrides={"source": {"path": str(small_sample / "crm.duckdb")}})
+    clean = cleaning.load_clean(params)
+    assert set(clean.tables) >= {"customers", "orders", "interactions"} and clean.tables.read == {}
+    window = clean.window(needs=("customers", "orders"))
+    assert clean.tables.read == {}  # the needs were counted, not read
+    orders = clean.relation("orders")
+    assert engine.scalar(orders.count()) == clean.rows_in_window("orders") == len(window["orders"]) > 1000
+    assert set(clean.tables.read) == {"orders"}  # read for window["orders"], not for the relation
+    latest = engine.scalar(orders.order_date.max())
+    assert pd.Timestamp(latest) < clean.as_of + pd.Timedelta(days=1)
+    assert clean.tables.rows("interactions") == len(clean.tables["interactions"])

@@ -4,6 +4,7 @@ cache of clean tables every notebook reads (:func:`prepare_clean`, :func:`load_c
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,46 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- clean
 
 
+#: the tables an analysis window cuts at as_of, and the date column it cuts them by
+WINDOW_DATES = {"orders": "order_date", "interactions": "date"}
+
+
+class LazyTables(Mapping):
+    """Clean tables by name, each made when first used: read from its Parquet file (``folder``) or
+    by ``make(name)``. Iterating names reads nothing; a table used once is kept."""
+
+    def __init__(self, names: list[str], make=None, folder: Path | None = None):
+        self.names, self.make, self.folder, self.read = list(names), make, folder, {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.read:
+            self.read[name] = pd.read_parquet(self.folder / f"{name}.parquet") if self.make is None else self.make(name)
+        return self.read[name]
+
+    def __contains__(self, name) -> bool:  # Mapping's would read the table
+        return name in self.names
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def path(self, name: str) -> Path | None:
+        """The Parquet file of ``name`` when the tables come from the cache."""
+        return self.folder / f"{name}.parquet" if self.folder is not None and self.make is None and name in self.names else None
+
+    def rows(self, name: str) -> int:
+        """Rows of table ``name``, from the Parquet footer when it has not been read."""
+        if name in self.read or self.path(name) is None:
+            return len(self[name])
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.path(name)).metadata.num_rows
+
+
 @dataclass(frozen=True)
 class CleanResult(Result):
     """The clean tables and the account of how they came to be.
@@ -55,7 +96,7 @@ class CleanResult(Result):
     (table, column, spelling, rows); they are kept as written.
     """
 
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]  # a dict, or LazyTables read from the cache when first used
     merge_log: pd.DataFrame
     quarantine: pd.DataFrame
     changes: pd.DataFrame
@@ -73,33 +114,69 @@ class CleanResult(Result):
             return pd.Timestamp(self.period["as_of"].iloc[0])
         return pd.Timestamp.today().normalize()
 
-    def window(self, needs: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    def window(self, needs: tuple[str, ...] = ()) -> Mapping[str, pd.DataFrame]:
         """The clean tables with the orders and interactions dated after :attr:`as_of` left out
-        (they stay in :attr:`tables`): what an analysis of the period up to as_of reads.
+        (they stay in :attr:`tables`): what an analysis of the period up to as_of reads. A table is
+        read (and cut) when it is first used, so a notebook that aggregates the orders through
+        :meth:`relation` never holds them in pandas.
 
         ``needs``: the tables the notebook cannot do without; when one has no row left, an AnalysisError
         says why in words (not in the source, every row set aside by the cleaning and for which
         reason, or every row dated after as_of) instead of a KeyError or an empty result later.
         """
-        out = dict(self.tables)
         end = self.as_of + pd.Timedelta(days=1)
-        for name, column in (("orders", "order_date"), ("interactions", "date")):
-            if name in out and column in out[name] and (out[name][column] >= end).any():
-                out[name] = out[name][out[name][column] < end].reset_index(drop=True)
+
+        def cut(name: str) -> pd.DataFrame:
+            df, column = self.tables[name], WINDOW_DATES.get(name)
+            if column in df and (df[column] >= end).any():
+                return df[df[column] < end].reset_index(drop=True)
+            return df
+
+        out = LazyTables(list(self.tables), cut)
         for name in needs:
-            if problem := self._none_left(name, out):
+            if problem := self._none_left(name):
                 raise AnalysisError(f"This notebook needs the {name}, but {problem}")
         return out
 
-    def _none_left(self, name: str, window: dict[str, pd.DataFrame]) -> str | None:
-        """Why table ``name`` has no row in ``window``, or None when it has rows."""
-        if name in window and len(window[name]):
+    def relation(self, name: str):
+        """Clean table ``name`` as an Ibis table up to :attr:`as_of` (orders, interactions), for the
+        engine to aggregate (:mod:`custlab.data.engine`): over its Parquet file when the tables come
+        from the cache, so it is never read whole into pandas."""
+        from ..engine import relation
+
+        source = self.tables.path(name) if isinstance(self.tables, LazyTables) and self.tables.path(name) else self.tables[name]
+        if isinstance(source, Path):
+            from ..engine import connect
+
+            table = connect().read_parquet(source)
+        else:
+            table = relation(source)
+        column = WINDOW_DATES.get(name)
+        if column in table.columns:
+            table = table.filter(table[column] < (self.as_of + pd.Timedelta(days=1)).to_pydatetime())
+        return table
+
+    def rows_in_window(self, name: str) -> int:
+        """How many rows of clean table ``name`` lie in the window (0 when the source has none)."""
+        if name not in self.tables:
+            return 0
+        if isinstance(self.tables, LazyTables) and self.tables.path(name) and name not in self.tables.read:
+            from ..engine import scalar
+
+            return int(scalar(self.relation(name).count()))
+        df, column = self.tables[name], WINDOW_DATES.get(name)
+        return int((df[column] < self.as_of + pd.Timedelta(days=1)).sum()) if column in df else len(df)
+
+    def _none_left(self, name: str) -> str | None:
+        """Why table ``name`` has no row in the window, or None when it has rows."""
+        if self.rows_in_window(name):
             return None
         if name not in self.reconciliation.index:
             return (f"the source holds no {name} table. Name it in source.tables.{name} (custlab validate "
                     f"lists the tables it finds).")
         total = int(self.reconciliation.loc[name, "input"])
-        if name in self.tables and len(self.tables[name]):
+        clean_rows = 0 if name not in self.tables else self.tables.rows(name) if isinstance(self.tables, LazyTables) else len(self.tables[name])
+        if clean_rows:
             later = int(self.period.loc[name, "after_as_of"]) if name in self.period.index else len(self.tables[name])
             return (f"all {later:,} clean {name} are dated after as_of {self.as_of:%Y-%m-%d}. Set as_of in "
                     f"your parameters to a later day, or leave it empty for the day of the latest one.")
@@ -286,7 +363,7 @@ def load_clean(params, files=(), cache_dir: Path = config.CACHE_DIR) -> CleanRes
     """The clean tables, computed once per input and cleaning settings and cached as Parquet,
     so every notebook reads the same clean tables as 00_data_quality."""
     folder = prepare_clean(params, files, cache_dir)
-    tables = {p.stem: pd.read_parquet(p) for p in sorted((folder / "tables").glob("*.parquet"))}
+    tables = LazyTables([p.stem for p in sorted((folder / "tables").glob("*.parquet"))], folder=folder / "tables")
     return CleanResult(tables, **{name: pd.read_parquet(folder / f"{name}.parquet") for name in _RESULT_FRAMES})
 
 
