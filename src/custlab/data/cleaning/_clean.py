@@ -142,15 +142,10 @@ class CleanResult(Result):
         """Clean table ``name`` as an Ibis table up to :attr:`as_of` (orders, interactions), for the
         engine to aggregate (:mod:`custlab.data.engine`): over its Parquet file when the tables come
         from the cache, so it is never read whole into pandas."""
-        from ..engine import relation
+        from ..engine import connect, relation
 
         source = self.tables.path(name) if isinstance(self.tables, LazyTables) and self.tables.path(name) else self.tables[name]
-        if isinstance(source, Path):
-            from ..engine import connect
-
-            table = connect().read_parquet(source)
-        else:
-            table = relation(source)
+        table = connect().read_parquet(source) if isinstance(source, Path) else relation(source)
         column = WINDOW_DATES.get(name)
         if column in table.columns:
             table = table.filter(table[column] < (self.as_of + pd.Timedelta(days=1)).to_pydatetime())
