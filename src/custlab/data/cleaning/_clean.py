@@ -144,8 +144,8 @@ class CleanResult(Result):
         from the cache, so it is never read whole into pandas."""
         from ..engine import connect, relation
 
-        source = self.tables.path(name) if isinstance(self.tables, LazyTables) and self.tables.path(name) else self.tables[name]
-        table = connect().read_parquet(source) if isinstance(source, Path) else relation(source)
+        path = self.tables.path(name) if isinstance(self.tables, LazyTables) else None
+        table = connect().read_parquet(path) if path else relation(self.tables[name])
         column = WINDOW_DATES.get(name)
         if column in table.columns:
             table = table.filter(table[column] < (self.as_of + pd.Timedelta(days=1)).to_pydatetime())
