@@ -78,7 +78,7 @@ def spark(master: str = "local[*]", app: str = "custlab"):
 @contextlib.contextmanager
 def _quietly():
     """Ibis 12 reads pandas' ``future.infer_string`` option and calls DuckDB's ``fetch_arrow_table``,
-    which pandas 3 and DuckDB 1.4 deprecate with a warning per call: they would fill every report's
+    which pandas 3 and DuckDB 2 deprecate with a warning per call: they would fill every report's
     output. Nothing of custlab's depends on either (pandas 3 infers strings anyway)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The 'future.infer_string' option is deprecated")
