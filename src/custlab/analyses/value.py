@@ -60,15 +60,21 @@ def _orders_relation(con: duckdb.DuckDBPyConnection, orders) -> str:
     raise TypeError(f"orders must be a DataFrame, a Parquet/CSV path or a DuckDB relation, not {type(orders).__name__}")
 
 
-def analysis_date(orders: pd.DataFrame | None, as_of=None, date: str = "order_date") -> pd.Timestamp:
+def analysis_date(orders, as_of=None, date: str = "order_date") -> pd.Timestamp:
     """``as_of`` as a day, or when it is None the day of the latest order (today without orders):
     what every order-level analysis takes as the end of its window, as :func:`custlab.data.cleaning.analysis_date`.
+    ``orders``: a frame, or an Ibis table whose engine finds the latest order.
 
     >>> analysis_date(pd.DataFrame({"order_date": pd.to_datetime(["2026-01-05 10:00", "2026-03-02 09:30"])}))
     Timestamp('2026-03-02 00:00:00')
     """
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
+    if orders is not None and not isinstance(orders, pd.DataFrame):
+        from ..data.engine import scalar
+
+        latest = scalar(orders[date].max())
+        return pd.Timestamp(latest).normalize() if latest is not None else pd.Timestamp.today().normalize()
     if orders is not None and len(orders) and orders[date].notna().any():
         return pd.Timestamp(orders[date].max()).normalize()
     return pd.Timestamp.today().normalize()
@@ -348,10 +354,10 @@ def churn_rule(orders, interactions, as_of, months: int = 3,
     """
     import ibis
 
-    from ..data.engine import frame, relation, scalar
+    from ..data.engine import frame, relation, rows
 
     rel = relation(orders)
-    end = analysis_date(None, as_of if as_of is not None else scalar(rel.order_date.max())) + pd.Timedelta(days=1)
+    end = analysis_date(orders, as_of) + pd.Timedelta(days=1)
     mid = end - pd.DateOffset(months=months)
     start = mid - pd.DateOffset(months=months)
 
@@ -369,7 +375,7 @@ def churn_rule(orders, interactions, as_of, months: int = 3,
     out = o.add_prefix("orders_")
     out["orders_change"] = (o["recent"] - o["previous"]) / o["previous"].where(o["previous"] > 0)
     flag = out["orders_change"] <= -frequency_drop
-    if interactions is not None and scalar(relation(interactions).count()):
+    if interactions is not None and rows(interactions):
         i = counts(relation(interactions), "date", "count").reindex(out.index, fill_value=0)
         out["interactions_previous"], out["interactions_recent"] = i["previous"], i["recent"]
         out["interactions_change"] = (i["recent"] - i["previous"]) / i["previous"].where(i["previous"] > 0)

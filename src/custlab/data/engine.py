@@ -96,3 +96,10 @@ def scalar(expr) -> Any:
     """Run a scalar expression (a count, a latest date) on its engine and return a Python value."""
     with _quietly():
         return expr.to_pyarrow().as_py()
+
+
+def rows(data: "pd.DataFrame | ir.Table") -> int:
+    """Rows of a frame (its length) or of an Ibis table (counted by its engine)."""
+    import pandas as pd
+
+    return len(data) if isinstance(data, pd.DataFrame) else int(scalar(data.count()))

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import value
 from ...i18n import t
 from ...report import Result
-from ...data.engine import frame, relation, scalar
+from ...data.engine import frame, relation, rows
 from ...errors import AnalysisError
 from ._rfmai import RFMAIResult
 
@@ -39,8 +39,7 @@ def key_account_criteria(orders, customers: pd.DataFrame, interactions, as_of, m
     import ibis
 
     rel = relation(orders)
-    latest = as_of if as_of is not None else scalar(rel.order_date.max())
-    end = value.analysis_date(None, latest) + pd.Timedelta(days=1)
+    end = value.analysis_date(orders, as_of) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=months)
     half = end - pd.DateOffset(months=months // 2)
     o = rel.filter((rel.order_date >= start.to_pydatetime()) & (rel.order_date < end.to_pydatetime()))
@@ -64,7 +63,7 @@ def key_account_criteria(orders, customers: pd.DataFrame, interactions, as_of, m
     for col in ("employees", "annual_revenue"):
         if col in info:
             out[col] = pd.to_numeric(info[col]).astype(float)
-    if interactions is not None and scalar(relation(interactions).count()):
+    if interactions is not None and rows(interactions):
         i = relation(interactions)
         i = i.filter((i.date >= start.to_pydatetime()) & (i.date < end.to_pydatetime()))
         counts = frame(i.group_by("customer_id").aggregate(total=i["count"].sum())).set_index("customer_id")["total"]
@@ -167,7 +166,7 @@ def customer_tags(customers: pd.DataFrame, orders, interactions, as_of, settings
     events >= ``events_medium``; low otherwise.
     """
     rel = relation(orders)
-    end = value.analysis_date(None, as_of if as_of is not None else scalar(rel.order_date.max())) + pd.Timedelta(days=1)
+    end = value.analysis_date(orders, as_of) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=12)
     ids = customers["customer_id"]
     recent = rel.filter((rel.order_date >= start.to_pydatetime()) & (rel.order_date < end.to_pydatetime()))
@@ -177,7 +176,7 @@ def customer_tags(customers: pd.DataFrame, orders, interactions, as_of, settings
                      ["high", "medium", "low"], "dormant")
     out = pd.DataFrame({"size": customers.get("size_class", pd.Series(pd.NA, index=customers.index)).to_numpy(),
                         "orders_12m": n_orders.to_numpy(), "frequency": freq}, index=pd.Index(ids, name="customer_id"))
-    if interactions is not None and scalar(relation(interactions).count()):
+    if interactions is not None and rows(interactions):
         i = relation(interactions)
         i = i.filter((i.date >= start.to_pydatetime()) & (i.date < end.to_pydatetime()))
         by_kind = frame(i.group_by(["customer_id", "kind"]).aggregate(count=i["count"].sum()))

@@ -77,10 +77,10 @@ def key_accounts(orders, as_of, months: int = 24, share: float = 0.2) -> pd.Seri
     """Whether each customer who ordered in the ``months`` up to ``as_of`` is a key account: in
     the top ``share`` of customers by revenue (ties by customer id, as :func:`custlab.analyses.value.value_tiers`).
     ``orders``: a frame or an Ibis table; the engine sums the revenue per customer."""
-    from ..value import value_tiers
+    from ..value import analysis_date, value_tiers
 
     o = relation(orders)
-    end = (pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(scalar(o.order_date.max()) or pd.Timestamp.today())).normalize()
+    end = analysis_date(orders, as_of)
     start = end - pd.DateOffset(months=months)
     window = o.filter((o.order_date > start.to_pydatetime()) & (o.order_date <= end.to_pydatetime()))
     revenue = frame(window.group_by("customer_id").aggregate(amount=window.amount.sum())).set_index("customer_id")["amount"]

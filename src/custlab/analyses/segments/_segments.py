@@ -23,7 +23,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 from ...report import Result
-from ...data.engine import frame, relation, scalar
+from ...data.engine import frame, relation, rows as row_count
+from ..value import analysis_date
 from ...errors import AnalysisError
 from .settings import METHODS
 from ...i18n import label, t
@@ -69,7 +70,7 @@ def behaviour_features(orders, interactions, as_of, months: int = 24) -> pd.Data
     import ibis
 
     o = relation(orders)
-    end = (pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(scalar(o.order_date.max()) or pd.Timestamp.today())).normalize()
+    end = analysis_date(orders, as_of)
     start, half = end - pd.DateOffset(months=months), end - pd.DateOffset(months=months / 2)
     window = o.filter((o.order_date > start.to_pydatetime()) & (o.order_date <= end.to_pydatetime()))
     by = window.group_by("customer_id").aggregate(
@@ -82,7 +83,7 @@ def behaviour_features(orders, interactions, as_of, months: int = 24) -> pd.Data
     count = per["count"].astype("int64")
     features = pd.DataFrame({"order_rate": count / months, "order_value": per["order_value"].astype(float),
                              "trend": (2 * per["late"].astype("int64") - count) / count})
-    if interactions is not None and scalar(relation(interactions).count()):
+    if interactions is not None and row_count(interactions):
         i = relation(interactions)
         recent = i.filter((i.date > start.to_pydatetime()) & (i.date <= end.to_pydatetime()))
         counts = frame(recent.group_by("customer_id").aggregate(total=recent["count"].sum())).set_index("customer_id")["total"]

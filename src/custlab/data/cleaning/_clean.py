@@ -156,9 +156,9 @@ class CleanResult(Result):
         if name not in self.tables:
             return 0
         if isinstance(self.tables, LazyTables) and self.tables.path(name) and name not in self.tables.read:
-            from ..engine import scalar
+            from ..engine import rows
 
-            return int(scalar(self.relation(name).count()))
+            return rows(self.relation(name))
         df, column = self.tables[name], WINDOW_DATES.get(name)
         return int((df[column] < self.as_of + pd.Timedelta(days=1)).sum()) if column in df else len(df)
 
